@@ -1,0 +1,117 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kgql/kgql/graph/loaders"
+	"github.com/kgql/kgql/graph/model"
+	"github.com/kgql/kgql/store"
+)
+
+// Wrappers from store records to GraphQL types, one per kind.
+func asPerson(n *store.Node) *model.Person       { return &model.Person{Record: model.Record{N: n}} }
+func asOrg(n *store.Node) *model.Organization    { return &model.Organization{Record: model.Record{N: n}} }
+func asRegion(n *store.Node) *model.Region       { return &model.Region{Record: model.Record{N: n}} }
+func asEvent(n *store.Node) *model.Event         { return &model.Event{Record: model.Record{N: n}} }
+func asStatement(n *store.Node) *model.Statement { return &model.Statement{Record: model.Record{N: n}} }
+func asSource(n *store.Node) *model.Source       { return &model.Source{Record: model.Record{N: n}} }
+func asPosition(n *store.Node) *model.Position   { return &model.Position{Record: model.Record{N: n}} }
+func asParticipation(n *store.Node) *model.Participation {
+	return &model.Participation{Record: model.Record{N: n}}
+}
+
+// asEntity wraps a Person, Organization, Region or Event; nil for other kinds.
+func asEntity(n *store.Node) model.Entity {
+	if e, ok := model.FromNode(n).(model.Entity); ok {
+		return e
+	}
+	return nil
+}
+
+// wrapAll wraps every record.
+func wrapAll[T any](ns []*store.Node, wrap func(*store.Node) T) []T {
+	out := make([]T, len(ns))
+	for i, n := range ns {
+		out[i] = wrap(n)
+	}
+	return out
+}
+
+// linked loads the record obj links to through r and wraps it; nil when there is none.
+func linked[T any](ctx context.Context, obj *store.Node, r store.Rel, wrap func(*store.Node) T) (T, error) {
+	var zero T
+	n, err := loaders.For(ctx).Node(ctx, obj.Link(r))
+	if err != nil || n == nil {
+		return zero, err
+	}
+	return wrap(n), nil
+}
+
+// linkedAll loads every record obj links to through r.
+func linkedAll[T any](ctx context.Context, obj *store.Node, r store.Rel, wrap func(*store.Node) T) ([]T, error) {
+	ns, err := loaders.For(ctx).Nodes(ctx, obj.Links[r])
+	if err != nil {
+		return nil, err
+	}
+	return wrapAll(ns, wrap), nil
+}
+
+// reverse loads every record of kind k that links to obj through r (all of them: used for lists
+// the schema does not paginate, which stay small: units, subregions, positions of a person,
+// participants of an event).
+func reverse[T any](ctx context.Context, obj *store.Node, r store.Rel, k store.Kind, wrap func(*store.Node) T) ([]T, error) {
+	l := loaders.For(ctx)
+	page, err := l.Adjacent(ctx, store.AdjQuery{ID: obj.ID, Rel: r, Kind: k})
+	if err != nil {
+		return nil, err
+	}
+	ns, err := l.Nodes(ctx, page.IDs)
+	if err != nil {
+		return nil, err
+	}
+	return wrapAll(ns, wrap), nil
+}
+
+// fetchOne finds the record of kind k given by exactly one of id and key. It returns nil (not an
+// error) when nothing matches, including a malformed id or a record of another kind.
+func fetchOne(ctx context.Context, s *store.Store, k store.Kind, id, key *string) (*store.Node, error) {
+	if (id == nil) == (key == nil) {
+		return nil, fmt.Errorf("%w: give exactly one of id and key", store.ErrInvalid)
+	}
+	var n *store.Node
+	var err error
+	if id != nil {
+		var sid store.ID
+		if sid, err = store.ParseID(*id); err != nil || sid.Kind != k {
+			return nil, nil
+		}
+		n, err = s.Get(sid)
+	} else {
+		var sid store.ID
+		if sid, err = s.Lookup(*key); err == nil {
+			n, err = s.Get(sid)
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) || (n != nil && n.Kind != k) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).Prime(n)
+	return n, nil
+}
+
+// nodeTypeKinds maps the schema's NodeType to store kinds.
+var nodeTypeKinds = map[model.NodeType]store.Kind{
+	model.NodeTypePerson: store.KindPerson, model.NodeTypeOrganization: store.KindOrganization,
+	model.NodeTypeRegion: store.KindRegion, model.NodeTypeEvent: store.KindEvent,
+	model.NodeTypeStatement: store.KindStatement, model.NodeTypeSource: store.KindSource,
+}
+
+var matchKinds = map[store.Match]model.MatchKind{
+	store.MatchExact: model.MatchKindExact, store.MatchPrefix: model.MatchKindPrefix,
+	store.MatchInside: model.MatchKindContained, store.MatchWord: model.MatchKindWords,
+}

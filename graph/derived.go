@@ -1,0 +1,187 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/kgql/kgql/graph/loaders"
+	"github.com/kgql/kgql/graph/model"
+	"github.com/kgql/kgql/store"
+)
+
+// Fields computed from more than one relation. Each reads level by level through the loaders, so
+// that the same field on many parents still costs a few batched round trips.
+
+// speakingRoles are the participation roles that make a person one of an event's speakers.
+var speakingRoles = []string{"speaker", "presenter"}
+
+// speakers: people with a statement at the event or a speaking participation, in ID order.
+func speakers(ctx context.Context, ev *store.Node) ([]*model.Person, error) {
+	l := loaders.For(ctx)
+	pages, err := l.AdjacentMany(ctx, []store.AdjQuery{
+		{ID: ev.ID, Rel: store.RelEvent, Kind: store.KindStatement},
+		{ID: ev.ID, Rel: store.RelEvent, Kind: store.KindParticipation},
+	})
+	if err != nil {
+		return nil, err
+	}
+	recs, err := l.Nodes(ctx, append(slices.Clone(pages[0].IDs), pages[1].IDs...))
+	if err != nil {
+		return nil, err
+	}
+	var people []store.ID
+	for _, n := range recs {
+		switch {
+		case n.Kind == store.KindStatement && n.Link(store.RelSpeaker).Kind == store.KindPerson:
+			people = append(people, n.Link(store.RelSpeaker))
+		case n.Kind == store.KindParticipation && slices.Contains(speakingRoles, n.Role):
+			people = append(people, n.Link(store.RelPerson))
+		}
+	}
+	ns, err := l.Nodes(ctx, sortedDistinct(people))
+	if err != nil {
+		return nil, err
+	}
+	return wrapAll(ns, asPerson), nil
+}
+
+// personEvents: the events a person took part in through a participation or a statement, sorted.
+func personEvents(ctx context.Context, p *store.Node) ([]store.ID, error) {
+	l := loaders.For(ctx)
+	pages, err := l.AdjacentMany(ctx, []store.AdjQuery{
+		{ID: p.ID, Rel: store.RelPerson, Kind: store.KindParticipation},
+		{ID: p.ID, Rel: store.RelSpeaker, Kind: store.KindStatement},
+	})
+	if err != nil {
+		return nil, err
+	}
+	recs, err := l.Nodes(ctx, append(slices.Clone(pages[0].IDs), pages[1].IDs...))
+	if err != nil {
+		return nil, err
+	}
+	events := make([]store.ID, 0, len(recs))
+	for _, n := range recs {
+		events = append(events, n.Link(store.RelEvent))
+	}
+	return sortedDistinct(events), nil
+}
+
+// maxSubregions bounds how many regions regionEvents walks below one region.
+const maxSubregions = 10000
+
+// regionEvents: events located in the region or in any region inside it, sorted.
+func regionEvents(ctx context.Context, reg *store.Node) ([]store.ID, error) {
+	l := loaders.For(ctx)
+	all := []store.ID{reg.ID}
+	frontier := all
+	for len(frontier) > 0 {
+		qs := make([]store.AdjQuery, len(frontier))
+		for i, id := range frontier {
+			qs[i] = store.AdjQuery{ID: id, Rel: store.RelParent, Kind: store.KindRegion}
+		}
+		pages, err := l.AdjacentMany(ctx, qs)
+		if err != nil {
+			return nil, err
+		}
+		frontier = nil
+		for _, p := range pages {
+			frontier = append(frontier, p.IDs...)
+		}
+		all = append(all, frontier...)
+		if len(all) > maxSubregions {
+			return nil, fmt.Errorf("%w: more than %d regions inside %s", store.ErrInvalid, maxSubregions, reg.Key)
+		}
+	}
+	qs := make([]store.AdjQuery, len(all))
+	for i, id := range all {
+		qs[i] = store.AdjQuery{ID: id, Rel: store.RelLocation, Kind: store.KindEvent}
+	}
+	pages, err := l.AdjacentMany(ctx, qs)
+	if err != nil {
+		return nil, err
+	}
+	var events []store.ID
+	for _, p := range pages {
+		events = append(events, p.IDs...)
+	}
+	return sortedDistinct(events), nil
+}
+
+// linkedSource loads a cited source.
+func linkedSource(ctx context.Context, id store.ID) (*model.Source, error) {
+	n, err := loaders.For(ctx).Node(ctx, id)
+	if err != nil || n == nil {
+		return nil, err
+	}
+	return asSource(n), nil
+}
+
+// fetchAs is fetchOne, wrapped; nil when nothing matches.
+func fetchAs[T any](ctx context.Context, s *store.Store, k store.Kind, id, key *string, wrap func(*store.Node) T) (T, error) {
+	var zero T
+	n, err := fetchOne(ctx, s, k, id, key)
+	if err != nil || n == nil {
+		return zero, err
+	}
+	return wrap(n), nil
+}
+
+// search ranks name matches across kinds (see store.SearchNames).
+func (r *Resolver) search(ctx context.Context, text string, types []model.NodeType, first *int) ([]*model.SearchHit, error) {
+	n := 10
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > MaxPageSize {
+		return nil, fmt.Errorf("%w: first must be between 0 and %d", store.ErrInvalid, MaxPageSize)
+	}
+	if len(text) > 200 {
+		return nil, fmt.Errorf("%w: text: at most 200 bytes", store.ErrInvalid)
+	}
+	kinds := make([]store.Kind, 0, len(types))
+	for _, t := range types {
+		kinds = append(kinds, nodeTypeKinds[t])
+	}
+	hits, err := r.Store.SearchNames(text, kinds, n)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]store.ID, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	nodes, err := r.Store.GetMany(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SearchHit, 0, len(hits))
+	for _, h := range hits {
+		node := nodes[h.ID]
+		if node == nil {
+			continue
+		}
+		loaders.For(ctx).Prime(node)
+		out = append(out, &model.SearchHit{
+			Node:    model.FromNode(node),
+			Score:   float64(h.Match) + 1/float64(2+len(h.Name)),
+			Match:   matchKinds[h.Match],
+			Snippet: snippet(node, h.Name),
+		})
+	}
+	return out, nil
+}
+
+// snippet returns the stored spelling of the name that matched (folded), or for a statement the
+// start of its text.
+func snippet(n *store.Node, folded string) *string {
+	for _, s := range append(append([]string{n.Name, n.Acronym, n.Title}, n.Aliases...), n.Text) {
+		if s != "" && store.Fold(s) == folded {
+			if n.Kind == store.KindStatement {
+				s = n.Label()
+			}
+			return &s
+		}
+	}
+	return nil
+}

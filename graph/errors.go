@@ -1,0 +1,144 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/kgql/kgql/store"
+)
+
+// The extensions.code values of the contract. Every error a client sees carries one.
+const (
+	CodeBadUserInput     = "BAD_USER_INPUT"
+	CodeNotFound         = "NOT_FOUND"
+	CodeConflict         = "CONFLICT"
+	CodeUnauthenticated  = "UNAUTHENTICATED"
+	CodeForbidden        = "FORBIDDEN"
+	CodeQueryTooComplex  = "QUERY_TOO_COMPLEX"
+	CodeRateLimited      = "RATE_LIMITED"
+	CodeInternal         = "INTERNAL"
+	internalErrorMessage = "internal error"
+)
+
+// errPanic stands for a recovered panic; its detail is logged, never shown.
+var errPanic = errors.New("panic")
+
+type requestIDKey struct{}
+
+// newRequestID returns a random request id, the handle that ties a client's INTERNAL error to the
+// server log line that has its detail.
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequestID returns ctx carrying id.
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the id of the request running in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// presenter turns every error into one a client may see: store sentinels become their code with
+// their (safe) message; gqlgen's parse and validation errors become BAD_USER_INPUT; anything else
+// is logged with the request id and shown only as INTERNAL with that id.
+func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		code, msg := classify(err, gerr)
+		if code == CodeInternal {
+			rid := RequestID(ctx)
+			log.Error("internal error", "request_id", rid, "path", gerr.Path.String(), "err", err)
+			gerr.Message = internalErrorMessage
+			gerr.Extensions = map[string]any{"code": CodeInternal, "requestId": rid}
+			gerr.Locations = nil
+			return gerr
+		}
+		gerr.Message = msg
+		ext := map[string]any{"code": code}
+		if reason, ok := gerr.Extensions["code"].(string); ok && reason != code {
+			ext["reason"] = reason // e.g. GRAPHQL_VALIDATION_FAILED, kept for clients that look for it
+		}
+		gerr.Extensions = ext
+		return gerr
+	}
+}
+
+// classify decides the code and the message a client sees.
+func classify(err error, gerr *gqlerror.Error) (code, msg string) {
+	switch {
+	case errors.Is(err, errPanic):
+		return CodeInternal, ""
+	case errors.Is(err, store.ErrInvalid):
+		return CodeBadUserInput, userMessage(err, store.ErrInvalid)
+	case errors.Is(err, store.ErrNotFound):
+		return CodeNotFound, userMessage(err, store.ErrNotFound)
+	case errors.Is(err, store.ErrConflict):
+		return CodeConflict, userMessage(err, store.ErrConflict)
+	}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		return ce.code, ce.msg
+	}
+	// Errors gqlgen raises itself: parsing, validation, variable coercion, a missing operation.
+	if c, _ := gerr.Extensions["code"].(string); c == "GRAPHQL_PARSE_FAILED" || c == "GRAPHQL_VALIDATION_FAILED" {
+		return CodeBadUserInput, gerr.Message
+	}
+	var inner *gqlerror.Error
+	if errors.As(err, &inner) && inner.Unwrap() == nil && len(inner.Path) == 0 {
+		switch m := inner.Message; {
+		case strings.HasPrefix(m, "json request body could not be decoded"):
+			return CodeBadUserInput, "the request body is not a JSON object {query, variables, operationName}"
+		case strings.HasPrefix(m, "could not read request body"):
+			return CodeBadUserInput, "could not read the request body"
+		case strings.HasPrefix(m, "variables could not be decoded"),
+			strings.HasPrefix(m, "extensions could not be decoded"),
+			strings.HasPrefix(m, "GET requests only allow query operations"),
+			m == "no operation provided",
+			strings.HasPrefix(m, "operation ") && strings.HasSuffix(m, " not found"):
+			return CodeBadUserInput, m
+		}
+	}
+	return CodeInternal, ""
+}
+
+// userMessage strips the sentinel's own words from a wrapped store error: "invalid input: first
+// must be …" is shown as "first must be …".
+func userMessage(err, sentinel error) string {
+	m := err.Error()
+	if p := sentinel.Error() + ": "; strings.HasPrefix(m, p) {
+		return m[len(p):]
+	}
+	var gerr *gqlerror.Error
+	if errors.As(err, &gerr) && gerr.Message != "" {
+		m = gerr.Message
+	}
+	return strings.Replace(m, sentinel.Error()+": ", "", 1)
+}
+
+// codedError is an error the GraphQL layer raises with its code and message.
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string { return e.msg }
+
+// recoverer logs a resolver panic with its stack and turns it into an INTERNAL error.
+func recoverer(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.Error("panic", "request_id", RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errPanic
+	}
+}

@@ -1,0 +1,198 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/kgql/kgql/graph/loaders"
+	"github.com/kgql/kgql/graph/playground"
+	"github.com/kgql/kgql/store"
+)
+
+// DefaultCORSOrigins are the origins allowed when Options.CORSOrigins is empty: development
+// servers on this machine, on any port.
+var DefaultCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"}
+
+// Options configures the HTTP handler.
+type Options struct {
+	// Store is the open store the resolvers read. Required.
+	Store *store.Store
+	// Logger receives internal errors (with their request id) and panics. Nil discards.
+	Logger *slog.Logger
+	// CORSOrigins are the origins allowed to call /graphql from a browser and to open its
+	// websocket; "*" allows any origin (credentials are then not allowed). Empty means
+	// DefaultCORSOrigins. Patterns may hold one "*", e.g. "https://*.example.org".
+	CORSOrigins []string
+	// QueryCacheSize is how many parsed and validated queries are kept (LRU). Zero means 1000.
+	QueryCacheSize int
+	// MaxBodyBytes bounds a request body. Zero means 1 MiB.
+	MaxBodyBytes int64
+	// PlaygroundQuery is the query the playground opens with. Empty means ExampleQuery.
+	PlaygroundQuery string
+}
+
+// ExampleQuery is the connected query the playground opens with: from ASMEX to its events, what
+// each speaker said, the positions they hold, and the article that reported it.
+const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query; open "Docs" for the schema.
+# From ASMEX to its events, to what each speaker said, to the positions they
+# hold, and to the article that reported it.
+{
+  organization(key: "asmex") {
+    name
+    events {
+      nodes {
+        name
+        startDate
+        location { name parent { name } }
+        statements {
+          nodes {
+            text
+            speaker {
+              name
+              ... on Person {
+                positions { title organization { name } region { name } }
+              }
+            }
+            citations { source { title publisher { name } publishedAt } }
+          }
+        }
+      }
+    }
+  }
+}
+`
+
+// NewHandler builds kgql's HTTP handler: GraphQL at /graphql (POST, GET, websocket), /healthz,
+// and the playground at /. Production and tests use it alike.
+func NewHandler(opts Options) http.Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.QueryCacheSize == 0 {
+		opts.QueryCacheSize = 1000
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if len(opts.CORSOrigins) == 0 {
+		opts.CORSOrigins = DefaultCORSOrigins
+	}
+	if opts.PlaygroundQuery == "" {
+		opts.PlaygroundQuery = ExampleQuery
+	}
+
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: opts.Store, Log: log}}))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitTimeout:           10 * time.Second,
+		// The origin was checked by wsOriginGate with the CORS rules, before this runs.
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true}},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.SetErrorPresenter(presenter(log))
+	srv.SetRecoverFunc(recoverer(log))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(loaders.With(ctx, loaders.New(opts.Store)))
+	})
+
+	c := cors.New(cors.Options{
+		AllowedOrigins:   opts.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Content-Type", "Accept", "Authorization", "X-Request-Id", "Apollo-Require-Preflight"},
+		ExposedHeaders:   []string{"X-Request-Id"},
+		AllowCredentials: !contains(opts.CORSOrigins, "*"),
+		MaxAge:           600,
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", c.Handler(wsOriginGate(c, limitBody(opts.MaxBodyBytes, srv))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	})
+	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
+	mux.Handle("/", pg)
+	mux.Handle("/playground/", pg)
+	return withRequestIDs(mux)
+}
+
+// withRequestIDs gives every request an id (in its context and the X-Request-Id response header).
+func withRequestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(withRequestID(r.Context(), id)))
+	})
+}
+
+// wsOriginGate refuses a websocket upgrade from an origin that CORS would refuse, so that HTTP and
+// websocket accept exactly the same origins. Same-origin upgrades (the playground) and clients
+// that send no Origin (not browsers) pass. Upgrades that pass lose the server's read and write
+// deadlines, which are meant for plain requests, not long-lived sockets.
+func wsOriginGate(c *cors.Cors, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(r, origin) && !c.OriginAllowed(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+				"message":    "websocket upgrade refused: origin not allowed",
+				"extensions": map[string]any{"code": CodeForbidden},
+			}}})
+			return
+		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin reports whether origin names the host the request was sent to.
+func sameOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
+// limitBody caps request bodies; a larger body is refused as BAD_USER_INPUT.
+func limitBody(n int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,160 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kgql/kgql/graph/loaders"
+	"github.com/kgql/kgql/graph/model"
+	"github.com/kgql/kgql/store"
+)
+
+// Page sizes: `first` defaults to DefaultPageSize and may not exceed MaxPageSize.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// cursorPrefix versions the cursor format. A cursor is base64url("c1:" + the id of the edge's
+// node): a keyset cursor, never an offset, so a page costs the same however deep it is.
+const cursorPrefix = "c1:"
+
+func encodeCursor(id store.ID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id.String()))
+}
+
+func decodeCursor(c string) (store.ID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && strings.HasPrefix(string(b), cursorPrefix) {
+		if id, err := store.ParseID(strings.TrimPrefix(string(b), cursorPrefix)); err == nil {
+			return id, nil
+		}
+	}
+	return store.ID{}, fmt.Errorf("%w: after: %q is not a cursor of this list", store.ErrInvalid, c)
+}
+
+// pageArgs checks first and after and returns the page size and the keyset bound. kind, if not 0,
+// is the kind every node of the list has: a cursor of another kind is refused.
+func pageArgs(first *int, after *string, kind store.Kind) (int, store.ID, error) {
+	n := DefaultPageSize
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > MaxPageSize {
+		return 0, store.ID{}, fmt.Errorf("%w: first must be between 0 and %d", store.ErrInvalid, MaxPageSize)
+	}
+	var a store.ID
+	if after != nil {
+		id, err := decodeCursor(*after)
+		if err != nil {
+			return 0, a, err
+		}
+		if kind != 0 && id.Kind != kind {
+			return 0, a, fmt.Errorf("%w: after: %q is not a cursor of this list", store.ErrInvalid, *after)
+		}
+		a = id
+	}
+	return n, a, nil
+}
+
+// connection builds a page from nodes already cut to the page size.
+func connection[T any](nodes []*store.Node, hasNext, hasPrev bool, wrap func(*store.Node) T, count func(context.Context) (int, error)) *model.Connection[T] {
+	c := &model.Connection[T]{Edges: make([]*model.Edge[T], len(nodes)), PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrev}, Count: count}
+	for i, n := range nodes {
+		c.Edges[i] = &model.Edge[T]{Cursor: encodeCursor(n.ID), Node: wrap(n)}
+	}
+	if len(nodes) > 0 {
+		start, end := c.Edges[0].Cursor, c.Edges[len(nodes)-1].Cursor
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
+	}
+	return c
+}
+
+// adjConnection pages through the neighbours q names (q.First and q.After are set from the
+// arguments); totalCount comes from the degree counter, without a scan.
+func adjConnection[T any](ctx context.Context, q store.AdjQuery, first *int, after *string, wrap func(*store.Node) T) (*model.Connection[T], error) {
+	n, a, err := pageArgs(first, after, q.Kind)
+	if err != nil {
+		return nil, err
+	}
+	l := loaders.For(ctx)
+	deg := store.Degree{ID: q.ID, Rel: q.Rel, Out: q.Out, Kind: q.Kind}
+	count := func(ctx context.Context) (int, error) { return l.Degree(ctx, deg) }
+	if n == 0 {
+		return connection(nil, false, !a.IsZero(), wrap, count), nil
+	}
+	q.After, q.First = a, n
+	page, err := l.Adjacent(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := l.Nodes(ctx, page.IDs)
+	if err != nil {
+		return nil, err
+	}
+	return connection(nodes, page.HasNext, !a.IsZero(), wrap, count), nil
+}
+
+// idsConnection pages through a list of IDs computed in memory (sorted, distinct).
+func idsConnection[T any](ctx context.Context, ids []store.ID, kind store.Kind, first *int, after *string, wrap func(*store.Node) T) (*model.Connection[T], error) {
+	n, a, err := pageArgs(first, after, kind)
+	if err != nil {
+		return nil, err
+	}
+	total := len(ids)
+	count := func(context.Context) (int, error) { return total, nil }
+	start := 0
+	if !a.IsZero() {
+		start, _ = slices.BinarySearchFunc(ids, a, compareIDs)
+		if start < len(ids) && ids[start] == a {
+			start++
+		}
+	}
+	end := min(start+n, len(ids))
+	nodes, err := loaders.For(ctx).Nodes(ctx, ids[start:end])
+	if err != nil {
+		return nil, err
+	}
+	return connection(nodes, end < len(ids), !a.IsZero(), wrap, count), nil
+}
+
+// listConnection pages through every record of one kind (a root list).
+func listConnection[T any](s *store.Store, ctx context.Context, kind store.Kind, first *int, after *string, wrap func(*store.Node) T) (*model.Connection[T], error) {
+	n, a, err := pageArgs(first, after, kind)
+	if err != nil {
+		return nil, err
+	}
+	count := func(context.Context) (int, error) { return s.CountKind(kind) }
+	if n == 0 {
+		return connection(nil, false, !a.IsZero(), wrap, count), nil
+	}
+	nodes, more, err := s.List(kind, a, n)
+	if err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).Prime(nodes...)
+	return connection(nodes, more, !a.IsZero(), wrap, count), nil
+}
+
+func compareIDs(a, b store.ID) int {
+	if a.Kind != b.Kind {
+		return int(a.Kind) - int(b.Kind)
+	}
+	switch {
+	case a.Seq < b.Seq:
+		return -1
+	case a.Seq > b.Seq:
+		return 1
+	}
+	return 0
+}
+
+// sortedDistinct sorts ids and removes duplicates and zero IDs.
+func sortedDistinct(ids []store.ID) []store.ID {
+	ids = slices.DeleteFunc(ids, store.ID.IsZero)
+	slices.SortFunc(ids, compareIDs)
+	return slices.Compact(ids)
+}

@@ -1,0 +1,445 @@
+// Package playground serves the GraphiQL playground for kgql entirely from
+// the binary.
+//
+// gqlgen's stock playground.Handler loads React, ReactDOM and GraphiQL from
+// cdn.jsdelivr.net, so on a closed network its page never gets past
+// "Loading…". This package embeds the same published files (React 18.2.0,
+// ReactDOM 18.2.0, GraphiQL 4.1.2; see assets/VERSIONS for their npm tarball
+// integrity hashes and the licence files next to them) and serves them itself,
+// so the page works in a browser that can reach nothing but the kgql server.
+//
+// # Mounting
+//
+// The handler answers on absolute paths:
+//
+//	/                         the playground page
+//	/playground/assets/...    its scripts, styles, licences and VERSIONS
+//
+// Anything else gets 404. Mount it so that both reach it unchanged (no
+// http.StripPrefix):
+//
+//	h := playground.Handler(playground.Options{Endpoint: "/graphql"})
+//	mux.Handle("/", h)            // the page; other unmatched paths get 404 from h
+//	mux.Handle("/playground/", h) // the assets
+//
+// (With Go 1.22 patterns, "GET /{$}" and "GET /playground/assets/" work too.)
+//
+// # Security headers
+//
+// The page is sent with Cache-Control: no-cache and this
+// Content-Security-Policy:
+//
+//	default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
+//	img-src 'self' data:; font-src 'self' data:;
+//	connect-src 'self' ws://HOST wss://HOST; base-uri 'none';
+//	form-action 'none'; frame-ancestors 'self'
+//
+// where HOST is the request's Host. Scripts come only from the server itself:
+// the page has no inline script (its settings travel in a
+// <script type="application/json"> block, which browsers never execute) and
+// the bootstrap code is the embedded kgql-playground.js. 'unsafe-inline' is
+// allowed for styles only, because GraphiQL's UI libraries inject <style>
+// elements at run time. data: is allowed for fonts and images because
+// graphiql.min.css inlines its fonts and icons that way. Behind a proxy that
+// rewrites Host, browsers still match the websocket through 'self' (CSP
+// level 3).
+//
+// Assets are served under a path that contains a hash of their content, with
+// Cache-Control: public, max-age=31536000, immutable, an ETag, and gzip when
+// the client accepts it.
+package playground
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// AssetsPath is the path prefix under which Handler serves the page's assets
+// (scripts, styles, licence files and VERSIONS). The server must route it to
+// the handler without stripping the prefix.
+const AssetsPath = "/playground/assets/"
+
+// Defaults applied by Handler to empty Options fields.
+const (
+	// DefaultTitle is the page title used when Options.Title is empty.
+	DefaultTitle = "kgql playground"
+	// DefaultEndpoint is the GraphQL endpoint used when Options.Endpoint is
+	// empty.
+	DefaultEndpoint = "/graphql"
+)
+
+// Options configures the playground page.
+type Options struct {
+	Title        string // page title, e.g. "kgql playground"; DefaultTitle when empty
+	Endpoint     string // GraphQL endpoint path, e.g. "/graphql"; DefaultEndpoint when empty
+	DefaultQuery string // the query the editor opens with; GraphiQL's own welcome text when empty
+}
+
+//go:embed assets
+var embedded embed.FS
+
+// asset is one embedded file, ready to serve.
+type asset struct {
+	name        string // file name inside assets/
+	body        []byte
+	contentType string
+	urlPath     string // AssetsPath + hash + "/" + name
+	etag        string // quoted content hash
+	integrity   string // Subresource Integrity value, "sha256-<base64>"
+
+	gzipOnce sync.Once
+	gzipped  []byte // nil when gzip does not make it smaller
+}
+
+var (
+	assetsByURL  map[string]*asset
+	assetsByName map[string]*asset
+)
+
+func init() {
+	assetsByURL = map[string]*asset{}
+	assetsByName = map[string]*asset{}
+	entries, err := fs.ReadDir(embedded, "assets")
+	if err != nil {
+		panic("playground: reading embedded assets: " + err.Error())
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		body, err := embedded.ReadFile("assets/" + e.Name())
+		if err != nil {
+			panic("playground: reading embedded asset: " + err.Error())
+		}
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:8])
+		a := &asset{
+			name:        e.Name(),
+			body:        body,
+			contentType: contentTypeFor(e.Name()),
+			urlPath:     AssetsPath + hash + "/" + e.Name(),
+			etag:        `"` + hex.EncodeToString(sum[:]) + `"`,
+			integrity:   "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
+		}
+		assetsByURL[a.urlPath] = a
+		assetsByName[a.name] = a
+	}
+	for _, name := range []string{
+		"react.production.min.js", "react-dom.production.min.js",
+		"graphiql.min.js", "graphiql.min.css",
+		"kgql-playground.js", "kgql-playground.css",
+	} {
+		if assetsByName[name] == nil {
+			panic("playground: embedded asset missing: " + name)
+		}
+	}
+}
+
+// contentTypeFor maps an asset file name to its Content-Type. It does not
+// consult the system's MIME tables, so the answer is the same everywhere.
+func contentTypeFor(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	default: // LICENSE.*, VERSIONS
+		return "text/plain; charset=utf-8"
+	}
+}
+
+// gzipBody returns the gzip-compressed body, computed on first use, or nil
+// when compression does not pay.
+func (a *asset) gzipBody() []byte {
+	a.gzipOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return
+		}
+		if _, err := zw.Write(a.body); err != nil {
+			return
+		}
+		if err := zw.Close(); err != nil {
+			return
+		}
+		if buf.Len() < len(a.body) {
+			a.gzipped = buf.Bytes()
+		}
+	})
+	return a.gzipped
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{{.GraphiQLCSS.URL}}" integrity="{{.GraphiQLCSS.Integrity}}">
+<link rel="stylesheet" href="{{.PageCSS.URL}}" integrity="{{.PageCSS.Integrity}}">
+{{range .Licences}}<link rel="license" href="{{.}}">
+{{end}}</head>
+<body>
+<div id="graphiql"><div class="kgql-loading">Loading…</div></div>
+<noscript>The kgql playground needs JavaScript.</noscript>
+<script type="application/json" id="kgql-playground-config">{{.Config}}</script>
+<script src="{{.React.URL}}" integrity="{{.React.Integrity}}"></script>
+<script src="{{.ReactDOM.URL}}" integrity="{{.ReactDOM.Integrity}}"></script>
+<script src="{{.GraphiQLJS.URL}}" integrity="{{.GraphiQLJS.Integrity}}"></script>
+<script src="{{.Bootstrap.URL}}" integrity="{{.Bootstrap.Integrity}}"></script>
+</body>
+</html>
+`))
+
+// pageRef is how the page template refers to an asset.
+type pageRef struct {
+	URL       string
+	Integrity string
+}
+
+func ref(name string) pageRef {
+	a := assetsByName[name]
+	return pageRef{URL: a.urlPath, Integrity: a.integrity}
+}
+
+// pageConfig is the JSON read by kgql-playground.js.
+type pageConfig struct {
+	Endpoint         string `json:"endpoint"`
+	DefaultQuery     string `json:"defaultQuery"`
+	StorageNamespace string `json:"storageNamespace"`
+}
+
+// handler serves the page and the assets.
+type handler struct {
+	page          []byte
+	connectExtras []string // origins of an absolute Endpoint, for connect-src
+}
+
+// Handler returns an http.Handler that serves the GraphiQL page at "/" and
+// its embedded assets under AssetsPath ("/playground/assets/"), and 404 for
+// every other path. It answers GET and HEAD only (405 otherwise).
+//
+// Mount it so that both "/" and "/playground/" reach it with the full path
+// (see the package documentation). The page talks to opts.Endpoint over HTTP
+// POST for queries and mutations, and over a websocket (graphql-transport-ws)
+// at the same path, ws: or wss: after the page's own scheme, for
+// subscriptions. The Endpoint should be a path on the same server: the
+// page's Content-Security-Policy allows connections to the page's own origin
+// (and, for an absolute Endpoint URL, to that URL's origin).
+func Handler(opts Options) http.Handler {
+	if opts.Title == "" {
+		opts.Title = DefaultTitle
+	}
+	if opts.Endpoint == "" {
+		opts.Endpoint = DefaultEndpoint
+	}
+
+	h := &handler{}
+	if u, err := url.Parse(opts.Endpoint); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		ws := "ws"
+		if u.Scheme == "https" {
+			ws = "wss"
+		}
+		h.connectExtras = []string{u.Scheme + "://" + u.Host, ws + "://" + u.Host}
+	}
+
+	// json.Marshal escapes <, > and & (and U+2028/U+2029), so no value can
+	// close the <script type="application/json"> block or start a comment.
+	cfg, err := json.Marshal(pageConfig{
+		Endpoint:     opts.Endpoint,
+		DefaultQuery: opts.DefaultQuery,
+		// One namespace per endpoint, shared by no other GraphiQL.
+		StorageNamespace: "kgql-playground:" + opts.Endpoint + ":",
+	})
+	if err != nil {
+		panic("playground: encoding page config: " + err.Error())
+	}
+
+	// <link rel="license"> for each third-party licence (browsers do not
+	// fetch these; they point readers and tools at the embedded texts).
+	licences := make([]string, 0, 3)
+	for name, a := range assetsByName {
+		if strings.HasPrefix(name, "LICENSE.") {
+			licences = append(licences, a.urlPath)
+		}
+	}
+	sort.Strings(licences)
+
+	var buf bytes.Buffer
+	err = pageTemplate.Execute(&buf, struct {
+		Title                                  string
+		GraphiQLCSS, PageCSS                   pageRef
+		React, ReactDOM, GraphiQLJS, Bootstrap pageRef
+		Licences                               []string
+		Config                                 template.JS
+	}{
+		Title:       opts.Title,
+		GraphiQLCSS: ref("graphiql.min.css"),
+		PageCSS:     ref("kgql-playground.css"),
+		React:       ref("react.production.min.js"),
+		ReactDOM:    ref("react-dom.production.min.js"),
+		GraphiQLJS:  ref("graphiql.min.js"),
+		Bootstrap:   ref("kgql-playground.js"),
+		Licences:    licences,
+		Config:      template.JS(cfg),
+	})
+	if err != nil {
+		panic("playground: rendering page: " + err.Error())
+	}
+	h.page = buf.Bytes()
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	var a *asset
+	switch {
+	case p == "/":
+	case strings.HasPrefix(p, AssetsPath):
+		if a = assetsByURL[p]; a == nil {
+			http.NotFound(w, r)
+			return
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	if a != nil {
+		serveAsset(w, r, a)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Content-Security-Policy", h.csp(r.Host))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(h.page)
+	}
+}
+
+// csp builds the page's Content-Security-Policy for a request to host.
+func (h *handler) csp(host string) string {
+	connect := []string{"'self'"}
+	if validHost(host) {
+		// 'self' already covers same-origin websockets in CSP level 3
+		// browsers; the explicit entries serve older ones.
+		connect = append(connect, "ws://"+host, "wss://"+host)
+	}
+	connect = append(connect, h.connectExtras...)
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self' 'unsafe-inline'",
+		"img-src 'self' data:",
+		"font-src 'self' data:",
+		"connect-src " + strings.Join(connect, " "),
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'self'",
+	}, "; ")
+}
+
+// validHost reports whether host (a request's Host) is safe to write into
+// the CSP header: a host name, IPv4 or bracketed IPv6 address, with an
+// optional port, and nothing that could end a source expression.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for _, c := range host {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// serveAsset writes one embedded file with long-lived caching headers.
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+	hd := w.Header()
+	hd.Set("Content-Type", a.contentType)
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hd.Set("ETag", a.etag)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Vary", "Accept-Encoding")
+	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := a.body
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if gz := a.gzipBody(); gz != nil {
+			body = gz
+			hd.Set("Content-Encoding", "gzip")
+		}
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// etagMatches reports whether an If-None-Match header value names etag
+// (weak comparison, as RFC 9110 prescribes for If-None-Match).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding header value allows gzip
+// (listed, or covered by "*", without q=0).
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		fields := strings.Split(part, ";")
+		coding := strings.ToLower(strings.TrimSpace(fields[0]))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		refused := false
+		for _, param := range fields[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				v = strings.TrimRight(strings.TrimSpace(v), "0")
+				refused = v == "" || v == "0" || v == "0."
+			}
+		}
+		if !refused {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,199 @@
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/kgql/kgql/store"
+)
+
+// chunkSize is how many records one write transaction holds. Validation of the whole input happens
+// before the first chunk is written, so a bad input writes nothing; an import interrupted between
+// chunks converges when it is run again, because every record is an idempotent upsert.
+const chunkSize = 2000
+
+// Import parses NDJSON from r and writes it into s. name labels error messages. On any problem it
+// returns Errors and writes nothing.
+func Import(s *store.Store, r io.Reader, name string) (*Result, error) {
+	start := time.Now()
+	recs, err := Parse(r, name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Write(s, recs, name)
+	if res != nil {
+		res.Duration = time.Since(start)
+	}
+	return res, err
+}
+
+// ImportBytes is Import over a byte slice.
+func ImportBytes(s *store.Store, b []byte, name string) (*Result, error) {
+	return Import(s, bytes.NewReader(b), name)
+}
+
+// plan is what the resolution pass learned: the ID each record writes to, and the ID of every
+// reference.
+type plan struct {
+	ids  []store.ID          // per record
+	refs map[string]store.ID // key or id string → ID
+	// created marks IDs allocated by this import (they need no existence re-check).
+	created map[store.ID]bool
+}
+
+// Write validates recs against each other and the store, then upserts them. Fields given replace,
+// fields absent stay, aliases, citations and list references merge without duplicates.
+func Write(s *store.Store, recs []*record, name string) (*Result, error) {
+	p, err := resolve(s, recs, name)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Records: len(recs), ByType: map[string]int{}}
+	for _, r := range recs {
+		res.ByType[r.kind.String()]++
+	}
+	seen := map[store.ID]bool{}
+	for lo := 0; lo < len(recs); lo += chunkSize {
+		hi := min(lo+chunkSize, len(recs))
+		var created, updated, unchanged int
+		err := s.Update(func(tx *store.Tx) error {
+			created, updated, unchanged = 0, 0, 0
+			for i := lo; i < hi; i++ {
+				c, err := applyRecord(tx, recs[i], p.ids[i], p)
+				if err != nil {
+					return err
+				}
+				switch {
+				case c == changeCreated && !seen[p.ids[i]]:
+					created++
+				case c == changeNone && !seen[p.ids[i]]:
+					unchanged++
+				case !seen[p.ids[i]]:
+					updated++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := lo; i < hi; i++ {
+			seen[p.ids[i]] = true
+		}
+		res.Created += created
+		res.Updated += updated
+		res.Unchanged += unchanged
+	}
+	return res, nil
+}
+
+type change int
+
+const (
+	changeNone change = iota
+	changeCreated
+	changeUpdated
+)
+
+// applyRecord merges one record into the stored one (or a new one) and writes it.
+func applyRecord(tx *store.Tx, r *record, id store.ID, p *plan) (change, error) {
+	old, err := tx.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		old = nil
+	} else if err != nil {
+		return 0, err
+	}
+	n := &store.Node{ID: id, Kind: r.kind}
+	if old != nil {
+		n = old.Clone()
+	}
+	merge(n, r, p.refs)
+	// A reference to a record this import did not create must still exist now: a concurrent delete
+	// between resolution and write makes this transaction fail instead of leaving a dangling edge.
+	for _, ids := range n.Links {
+		for _, t := range ids {
+			if p.created[t] {
+				continue
+			}
+			if ok, err := tx.Exists(t); err != nil {
+				return 0, err
+			} else if !ok {
+				return 0, fmt.Errorf("%w: %s was deleted during the import", store.ErrConflict, t)
+			}
+		}
+	}
+	if old != nil && equalNodes(old, n) {
+		return changeNone, nil
+	}
+	if err := tx.Put(n); err != nil {
+		return 0, err
+	}
+	if old == nil {
+		return changeCreated, nil
+	}
+	return changeUpdated, nil
+}
+
+// merge applies the fields of r to n.
+func merge(n *store.Node, r *record, refs map[string]store.ID) {
+	if r.key != "" {
+		n.Key = r.key
+	}
+	for _, f := range formats[r.kind] {
+		switch f.typ {
+		case fString, fDate, fEnum:
+			if v, ok := r.strs[f.name]; ok {
+				*f.str(n) = v
+			}
+		case fStrings:
+			for _, a := range r.lists[f.name] {
+				if !slices.Contains(n.Aliases, a) && a != "" {
+					n.Aliases = append(n.Aliases, a)
+				}
+			}
+		case fCitations:
+			for _, c := range r.citations {
+				sc := store.Citation{Source: refs[c.Source], Excerpt: c.Excerpt}
+				if !slices.Contains(n.Citations, sc) {
+					n.Citations = append(n.Citations, sc)
+				}
+			}
+		case fRef:
+			if k, ok := r.one[f.rel]; ok {
+				n.SetLink(f.rel, refs[k])
+			}
+		case fRefs:
+			ids := n.Links[f.rel]
+			for _, k := range r.many[f.rel] {
+				if id := refs[k]; !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			n.SetLink(f.rel, ids...)
+		}
+	}
+}
+
+func equalNodes(a, b *store.Node) bool {
+	if a.Key != b.Key || !slices.Equal(a.Aliases, b.Aliases) || !slices.Equal(a.Citations, b.Citations) {
+		return false
+	}
+	for _, f := range formats[a.Kind] {
+		if f.str != nil && *f.str(a) != *f.str(b) {
+			return false
+		}
+	}
+	if len(a.Links) != len(b.Links) {
+		return false
+	}
+	for r, ids := range a.Links {
+		if !slices.Equal(ids, b.Links[r]) {
+			return false
+		}
+	}
+	return true
+}

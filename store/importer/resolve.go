@@ -1,0 +1,319 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kgql/kgql/store"
+)
+
+// resolve is the first pass: every reference is resolved against the input and the store, kinds
+// and required fields are checked, parent chains are checked for cycles, and each record gets the
+// ID it will write to. It reads the store in one transaction and writes nothing (it may allocate
+// IDs, which at worst leaves a gap).
+func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
+	var errs Errors
+	bad := func(r *record, f, reason string) {
+		if len(errs) < MaxErrors {
+			errs = append(errs, LineError{File: name, Line: r.line, Field: f, Reason: reason})
+		}
+	}
+
+	// Keys the input defines, with their kind.
+	type def struct {
+		kind store.Kind
+		line int
+	}
+	defs := map[string]def{}
+	for _, r := range recs {
+		if r.key == "" {
+			continue
+		}
+		if d, ok := defs[r.key]; ok && d.kind != r.kind {
+			bad(r, "key", fmt.Sprintf("%q is a %s on line %d", r.key, d.kind, d.line))
+			continue
+		} else if !ok {
+			defs[r.key] = def{r.kind, r.line}
+		}
+	}
+
+	// Everything the input names, looked up in the store in one read transaction.
+	names := map[string]bool{}
+	for _, r := range recs {
+		if r.key != "" {
+			names[r.key] = true
+		}
+		for _, v := range r.one {
+			names[v] = true
+		}
+		for _, vs := range r.many {
+			for _, v := range vs {
+				names[v] = true
+			}
+		}
+		for _, c := range r.citations {
+			names[c.Source] = true
+		}
+	}
+	inStore := map[string]store.ID{}
+	err := s.Read(func(tx *store.Tx) error {
+		for n := range names {
+			if id, err := store.ParseID(n); err == nil {
+				ok, err := tx.Exists(id)
+				if err != nil {
+					return err
+				}
+				if ok {
+					inStore[n] = id
+				}
+				continue
+			}
+			id, err := tx.Lookup(n)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			inStore[n] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Kinds of defined keys and of references.
+	kindOf := func(n string) (store.Kind, bool) {
+		if id, ok := inStore[n]; ok {
+			return id.Kind, true
+		}
+		if d, ok := defs[n]; ok {
+			return d.kind, true
+		}
+		return 0, false
+	}
+	checkRef := func(r *record, field string, rel store.Rel, target string) {
+		k, ok := kindOf(target)
+		switch {
+		case !ok:
+			bad(r, field, fmt.Sprintf("no record has key or id %q", target))
+		case !rel.Accepts(r.kind, k):
+			bad(r, field, fmt.Sprintf("%q is a %s, which cannot be the %s of a %s", target, k, rel, r.kind))
+		}
+	}
+	for _, r := range recs {
+		if id, ok := inStore[r.key]; ok && r.key != "" && id.Kind != r.kind {
+			bad(r, "key", fmt.Sprintf("%q already belongs to a %s", r.key, id.Kind))
+		}
+		for rel, v := range r.one {
+			checkRef(r, rel.String(), rel, v)
+		}
+		for rel, vs := range r.many {
+			for i, v := range vs {
+				checkRef(r, fmt.Sprintf("%s[%d]", rel, i), rel, v)
+			}
+		}
+		for i, c := range r.citations {
+			checkRef(r, fmt.Sprintf("citations[%d].source", i), store.RelCites, c.Source)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, sortErrors(errs)
+	}
+
+	// IDs for new keys.
+	p := &plan{ids: make([]store.ID, len(recs)), refs: map[string]store.ID{}, created: map[store.ID]bool{}}
+	for n, id := range inStore {
+		p.refs[n] = id
+	}
+	for _, r := range recs { // in input order, so that creation order follows the file
+		if _, ok := inStore[r.key]; ok || r.key == "" {
+			continue
+		}
+		if _, done := p.refs[r.key]; done {
+			continue
+		}
+		id, err := s.NewID(r.kind)
+		if err != nil {
+			return nil, err
+		}
+		p.refs[r.key] = id
+		p.created[id] = true
+	}
+
+	// Records without a key, and new keyed records of kinds with a natural identity, are matched
+	// by identity against the input and the store.
+	identities := map[string]store.ID{}
+	err = s.Read(func(tx *store.Tx) error {
+		for i, r := range recs {
+			if r.key != "" && !p.created[p.refs[r.key]] {
+				p.ids[i] = p.refs[r.key]
+				continue
+			}
+			probe := &store.Node{Kind: r.kind}
+			merge(probe, r, p.refs)
+			ns, ident := probe.Identity()
+			if ns == "" { // a new keyed entity
+				p.ids[i] = p.refs[r.key]
+				continue
+			}
+			idKey := ns + "\x00" + ident
+			found, ok := identities[idKey]
+			if !ok {
+				id, err := tx.LookupIdentity(probe)
+				switch {
+				case err == nil:
+					found, ok = id, true
+				case !errors.Is(err, store.ErrNotFound):
+					return err
+				}
+			}
+			switch {
+			case ok && r.key == "":
+				p.ids[i] = found
+			case ok: // a new key for a record that exists under its identity
+				if other := keyOfID(recs, p, found, tx); other != "" && other != r.key {
+					bad(r, "key", fmt.Sprintf("this %s already exists with key %q", strings.ToLower(r.kind.String()), other))
+					continue
+				}
+				delete(p.created, p.refs[r.key])
+				p.refs[r.key] = found
+				p.ids[i] = found
+			case r.key != "":
+				p.ids[i] = p.refs[r.key]
+			default:
+				id, err := s.NewID(r.kind)
+				if err != nil {
+					return err
+				}
+				p.ids[i] = id
+				p.created[id] = true
+			}
+			identities[idKey] = p.ids[i]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Keyed records later in the input refer to the adopted IDs.
+	for i, r := range recs {
+		if r.key != "" {
+			p.ids[i] = p.refs[r.key]
+		}
+	}
+
+	// Required fields of records this import creates, over all the lines that write them.
+	given := map[store.ID]map[string]bool{}
+	first := map[store.ID]*record{}
+	for i, r := range recs {
+		id := p.ids[i]
+		if !p.created[id] {
+			continue
+		}
+		g := given[id]
+		if g == nil {
+			g = map[string]bool{}
+			given[id], first[id] = g, r
+		}
+		for f := range r.strs {
+			g[f] = true
+		}
+		for rel := range r.one {
+			g[rel.String()] = true
+		}
+		if len(r.citations) > 0 {
+			g["citations"] = true
+		}
+	}
+	for id, g := range given {
+		r := first[id]
+		for _, f := range formats[r.kind] {
+			if f.required && !g[f.name] {
+				bad(r, f.name, "missing (required for a new "+r.kind.String()+")")
+			}
+		}
+		if citationRequired(r.kind) && !g["citations"] {
+			bad(r, "citations", "a new "+r.kind.String()+" must cite at least one source")
+		}
+	}
+
+	// Parent chains must not loop.
+	parents := map[store.ID]store.ID{}
+	lineOf := map[store.ID]*record{}
+	for i, r := range recs {
+		if v, ok := r.one[store.RelParent]; ok {
+			parents[p.ids[i]] = p.refs[v]
+			lineOf[p.ids[i]] = r
+		}
+	}
+	err = s.Read(func(tx *store.Tx) error {
+		parentOf := func(id store.ID) (store.ID, error) {
+			if pid, ok := parents[id]; ok {
+				return pid, nil
+			}
+			if p.created[id] {
+				return store.ID{}, nil
+			}
+			n, err := tx.Get(id)
+			if errors.Is(err, store.ErrNotFound) {
+				return store.ID{}, nil
+			}
+			if err != nil {
+				return store.ID{}, err
+			}
+			return n.Link(store.RelParent), nil
+		}
+		for child, r := range lineOf {
+			seen := map[store.ID]bool{child: true}
+			for cur := child; ; {
+				next, err := parentOf(cur)
+				if err != nil {
+					return err
+				}
+				if next.IsZero() {
+					break
+				}
+				if seen[next] {
+					bad(r, "parent", "would make a cycle of parents")
+					break
+				}
+				seen[next] = true
+				cur = next
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, sortErrors(errs)
+	}
+	return p, nil
+}
+
+// keyOfID returns the key the record id has, in the store or in the input.
+func keyOfID(recs []*record, p *plan, id store.ID, tx *store.Tx) string {
+	for k, v := range p.refs {
+		if v == id && !strings.Contains(k, "_") {
+			for _, r := range recs {
+				if r.key == k {
+					return k
+				}
+			}
+		}
+	}
+	if n, err := tx.Get(id); err == nil {
+		return n.Key
+	}
+	return ""
+}
+
+func sortErrors(errs Errors) Errors {
+	slices.SortStableFunc(errs, func(a, b LineError) int { return a.Line - b.Line })
+	return errs
+}

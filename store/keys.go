@@ -1,0 +1,157 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// The key space. Every key starts with one tag byte; IDs are 9 bytes (kind, then sequence
+// big-endian), relations one byte, strings are terminated by 0x00 (folded names and keys never
+// contain 0x00: Fold drops control characters and ValidKey refuses them). This file is the only
+// place that builds or parses keys; doc.go has the table.
+const (
+	tagMeta     byte = 'm' // m name                  → bytes
+	tagSeq      byte = 's' // s kind                  → Badger sequence
+	tagEntity   byte = 'e' // e id                    → record (codec.go)
+	tagOut      byte = 'o' // o src rel dst           → empty
+	tagIn       byte = 'i' // i dst rel src           → empty
+	tagCount    byte = 'c' // c id dir rel kind       → uint64 count
+	tagName     byte = 'n' // n fold(name) 0 id       → empty
+	tagToken    byte = 't' // t token 0 id            → empty
+	tagExternal byte = 'x' // x namespace 0 key 0     → id
+)
+
+// Directions of a count key.
+const (
+	dirOut byte = 0
+	dirIn  byte = 1
+	// dirKind marks the per-kind record count: c kind 0…0 2 0.
+	dirKind byte = 2
+)
+
+// metaKey: m name.
+func metaKey(name string) []byte { return append([]byte{tagMeta}, name...) }
+
+// seqKey: s kind — the Badger sequence that allocates IDs of one kind.
+func seqKey(k Kind) []byte { return []byte{tagSeq, byte(k)} }
+
+// entityKey: e kind seq(8).
+func entityKey(id ID) []byte { return id.appendTo(append(make([]byte, 0, 1+idLen), tagEntity)) }
+
+
+// entityPrefix: e kind — every record of one kind, in creation order.
+func entityPrefix(k Kind) []byte { return []byte{tagEntity, byte(k)} }
+
+// parseEntityKey returns the ID of an e key.
+func parseEntityKey(key []byte) ID { return idFrom(key[1:]) }
+
+// outKey: o src(9) rel(1) dst(9).
+func outKey(src ID, r Rel, dst ID) []byte {
+	b := src.appendTo(make([]byte, 1, 2+2*idLen))
+	b[0] = tagOut
+	b = append(b, byte(r))
+	return dst.appendTo(b)
+}
+
+// inKey: i dst(9) rel(1) src(9).
+func inKey(dst ID, r Rel, src ID) []byte {
+	b := dst.appendTo(make([]byte, 1, 2+2*idLen))
+	b[0] = tagIn
+	b = append(b, byte(r))
+	return src.appendTo(b)
+}
+
+// adjPrefix: o|i id rel [kind] — every neighbour of id through r in one direction (of kind k
+// only, unless k is 0), ordered by the neighbour's ID.
+func adjPrefix(out bool, id ID, r Rel, k Kind) []byte {
+	b := id.appendTo(make([]byte, 1, 3+idLen))
+	b[0] = tagIn
+	if out {
+		b[0] = tagOut
+	}
+	b = append(b, byte(r))
+	if k != 0 {
+		b = append(b, byte(k))
+	}
+	return b
+}
+
+// adjNeighbour returns the neighbour ID at the end of an o or i key.
+func adjNeighbour(key []byte) ID { return idFrom(key[2+idLen:]) }
+
+// adjSeek returns the key from which to scan the adjacency of (out, id, r) for neighbours after
+// `after` (exclusive).
+func adjSeek(out bool, id ID, r Rel, after ID) []byte {
+	b := after.appendTo(adjPrefix(out, id, r, 0))
+	return append(b, 0xff)
+}
+
+// countKey: c id(9) dir(1) rel(1) kind(1) — how many edges of relation r leave (dirOut) or reach
+// (dirIn) id with a neighbour of kind k.
+func countKey(id ID, dir byte, r Rel, k Kind) []byte {
+	b := id.appendTo(make([]byte, 1, 4+idLen))
+	b[0] = tagCount
+	return append(b, dir, byte(r), byte(k))
+}
+
+// kindCountKey: c kind 0(8) 2 0 kind — how many records of kind k exist.
+func kindCountKey(k Kind) []byte { return countKey(ID{Kind: k}, dirKind, 0, k) }
+
+// nameKey: n fold(name) 0 id(9).
+func nameKey(folded string, id ID) []byte {
+	b := make([]byte, 0, 2+len(folded)+idLen)
+	b = append(append(append(b, tagName), folded...), 0)
+	return id.appendTo(b)
+}
+
+// namePrefix: n fold(prefix) — names starting with prefix (exact match: add the 0 byte).
+func namePrefix(folded string, exact bool) []byte {
+	b := append([]byte{tagName}, folded...)
+	if exact {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// tokenKey: t token 0 id(9).
+func tokenKey(token string, id ID) []byte {
+	b := make([]byte, 0, 2+len(token)+idLen)
+	b = append(append(append(b, tagToken), token...), 0)
+	return id.appendTo(b)
+}
+
+// tokenPrefix: t prefix — tokens starting with prefix.
+func tokenPrefix(prefix string) []byte { return append([]byte{tagToken}, prefix...) }
+
+// parseIndexKey returns the string and the ID of an n or t key.
+func parseIndexKey(key []byte) (string, ID) {
+	i := bytes.IndexByte(key[1:], 0) + 1
+	return string(key[1:i]), idFrom(key[i+1:])
+}
+
+// externalKey: x namespace 0 key 0. The namespace is "" for user keys; natural identities of
+// keyless records use "pos", "par" and "stm" (identity.go).
+func externalKey(ns, key string) []byte {
+	b := make([]byte, 0, 3+len(ns)+len(key))
+	b = append(append(append(b, tagExternal), ns...), 0)
+	return append(append(b, key...), 0)
+}
+
+// externalPrefix: x namespace 0 — every key of a namespace.
+func externalPrefix(ns string) []byte { return append(append([]byte{tagExternal}, ns...), 0) }
+
+// parseExternalKey returns the namespace and key of an x key.
+func parseExternalKey(key []byte) (ns, k string) {
+	rest := key[1 : len(key)-1]
+	i := bytes.IndexByte(rest, 0)
+	return string(rest[:i]), string(rest[i+1:])
+}
+
+func encodeUint(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func decodeUint(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

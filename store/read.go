@@ -1,0 +1,332 @@
+package store
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Reads. Each exported method below is one read transaction (one "round trip", see Calls). Batch
+// methods take many keys so that a dataloader can answer a whole level of a query at once.
+
+// GetMany returns the records with the given IDs; missing IDs are absent from the map.
+func (s *Store) GetMany(ids []ID) (map[ID]*Node, error) {
+	out := make(map[ID]*Node, len(ids))
+	err := s.view(func(txn *badger.Txn) error {
+		for _, id := range ids {
+			if _, done := out[id]; done {
+				continue
+			}
+			n, err := getNode(txn, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id] = n
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Get returns one record, or ErrNotFound.
+func (s *Store) Get(id ID) (*Node, error) {
+	var n *Node
+	err := s.view(func(txn *badger.Txn) (err error) { n, err = getNode(txn, id); return })
+	return n, err
+}
+
+// LookupMany resolves external keys to IDs; unknown keys are absent from the map.
+func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
+	out := make(map[string]ID, len(keys))
+	err := s.view(func(txn *badger.Txn) error {
+		for _, k := range keys {
+			id, err := lookup(txn, "", k)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[k] = id
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Lookup resolves one external key, or ErrNotFound.
+func (s *Store) Lookup(key string) (ID, error) {
+	var id ID
+	err := s.view(func(txn *badger.Txn) (err error) { id, err = lookup(txn, "", key); return })
+	return id, err
+}
+
+// AdjQuery asks for one page of the neighbours of a record through one relation.
+type AdjQuery struct {
+	ID  ID
+	Rel Rel
+	// Out follows the relation from its owner to its target; !Out goes back from the target to
+	// the records that own the relation (e.g. from an organization to its Positions).
+	Out bool
+	// Kind, if not 0, keeps only neighbours of that kind (a key range: no filtering cost).
+	Kind Kind
+	// After is an exclusive keyset bound: only neighbours with a greater ID. Zero starts at the
+	// beginning.
+	After ID
+	// First is the page size; 0 or less means every neighbour.
+	First int
+}
+
+// AdjPage is one page of neighbours, in ID order (creation order within a kind).
+type AdjPage struct {
+	IDs     []ID
+	HasNext bool
+}
+
+// Adjacent answers many neighbour pages in one read transaction, with key-only iteration.
+func (s *Store) Adjacent(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
+	out := make(map[AdjQuery]AdjPage, len(qs))
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+		defer it.Close()
+		for _, q := range qs {
+			if _, done := out[q]; done {
+				continue
+			}
+			prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
+			var page AdjPage
+			start := prefix
+			if !q.After.IsZero() {
+				start = adjSeek(q.Out, q.ID, q.Rel, q.After)
+			}
+			for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+				if q.First > 0 && len(page.IDs) == q.First {
+					page.HasNext = true
+					break
+				}
+				page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
+			}
+			out[q] = page
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Degree identifies a degree count: how many edges of one relation leave (Out) or reach a record,
+// from or to neighbours of one kind.
+type Degree struct {
+	ID   ID
+	Rel  Rel
+	Out  bool
+	Kind Kind
+}
+
+// Degrees reads many degree counts in one transaction, without scanning edges.
+func (s *Store) Degrees(ds []Degree) (map[Degree]int, error) {
+	out := make(map[Degree]int, len(ds))
+	err := s.view(func(txn *badger.Txn) error {
+		for _, d := range ds {
+			dir := dirIn
+			if d.Out {
+				dir = dirOut
+			}
+			n, err := readUint(txn, countKey(d.ID, dir, d.Rel, d.Kind))
+			if err != nil {
+				return err
+			}
+			out[d] = int(n)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CountKind returns how many records of kind k exist, from a counter.
+func (s *Store) CountKind(k Kind) (int, error) {
+	var n uint64
+	err := s.view(func(txn *badger.Txn) (err error) { n, err = readUint(txn, kindCountKey(k)); return })
+	return int(n), err
+}
+
+// List returns up to first records of kind k with IDs greater than after, in creation order, and
+// whether more follow.
+func (s *Store) List(k Kind, after ID, first int) ([]*Node, bool, error) {
+	var out []*Node
+	more := false
+	err := s.view(func(txn *badger.Txn) error {
+		prefix := entityPrefix(k)
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: min(max(first, 1), 100), Prefix: prefix})
+		defer it.Close()
+		start := prefix
+		if !after.IsZero() {
+			start = append(entityKey(after), 0xff)
+		}
+		for it.Seek(start); it.Valid(); it.Next() {
+			if len(out) == first {
+				more = true
+				break
+			}
+			id := parseEntityKey(it.Item().Key())
+			var n *Node
+			if err := it.Item().Value(func(v []byte) (err error) { n, err = decodeNode(id, v); return }); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, more, err
+}
+
+// Empty reports whether the store holds no record at all.
+func (s *Store) Empty() (bool, error) {
+	empty := true
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte{tagEntity}})
+		defer it.Close()
+		it.Rewind()
+		empty = !it.Valid()
+		return nil
+	})
+	return empty, err
+}
+
+// Match is how a name matched a search.
+type Match int
+
+// Match qualities, best last.
+const (
+	MatchWord   Match = 1 // every word of the query starts a word of the name
+	MatchInside Match = 2 // the folded query is inside the folded name
+	MatchPrefix Match = 3 // the folded name starts with the folded query
+	MatchExact  Match = 4 // the folded name is the folded query
+)
+
+// NameHit is one record found by SearchNames, with the best way one of its names matched.
+type NameHit struct {
+	ID    ID
+	Match Match
+	Name  string // the folded name or alias that matched best
+}
+
+// searchCandidateCap bounds how many index entries one name search reads.
+const searchCandidateCap = 5000
+
+// SearchNames finds records whose name, alias, acronym (or a source's title) matches text, folded
+// for accents and case. Hits are ranked exact > prefix > contained > every-word, then by shorter
+// name, then by ID, and cut at first. kinds, if not empty, restricts the kinds returned.
+func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, error) {
+	q := Fold(text)
+	if q == "" || first <= 0 {
+		return nil, nil
+	}
+	words := strings.Fields(q)
+	best := map[ID]NameHit{}
+	consider := func(name string, id ID) {
+		if len(kinds) > 0 && !hasKind(kinds, id.Kind) {
+			return
+		}
+		m := matchName(name, q, words)
+		if m == 0 {
+			return
+		}
+		if h, ok := best[id]; !ok || m > h.Match || (m == h.Match && len(name) < len(h.Name)) {
+			best[id] = NameHit{ID: id, Match: m, Name: name}
+		}
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+		defer it.Close()
+		read := 0
+		// Exact and prefix matches: names starting with the query.
+		p := namePrefix(q, false)
+		for it.Seek(p); it.ValidForPrefix(p) && read < searchCandidateCap; it.Next() {
+			read++
+			consider(parseIndexKey(it.Item().Key()))
+		}
+		// Contained and every-word matches: names with a word starting with the query's longest word.
+		longest := words[0]
+		for _, w := range words {
+			if len(w) > len(longest) {
+				longest = w
+			}
+		}
+		var ids []ID
+		p = tokenPrefix(longest)
+		for it.Seek(p); it.ValidForPrefix(p) && read < 2*searchCandidateCap; it.Next() {
+			read++
+			_, id := parseIndexKey(it.Item().Key())
+			ids = append(ids, id)
+		}
+		// Check those candidates against every name they have.
+		for _, id := range ids {
+			if _, ok := best[id]; ok && best[id].Match >= MatchPrefix {
+				continue
+			}
+			n, err := getNode(txn, id)
+			if err != nil {
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			for _, name := range n.searchTexts() {
+				consider(name, id)
+			}
+		}
+		return nil
+	})
+	hits := make([]NameHit, 0, len(best))
+	for _, h := range best {
+		hits = append(hits, h)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if a.Match != b.Match {
+			return a.Match > b.Match
+		}
+		if len(a.Name) != len(b.Name) {
+			return len(a.Name) < len(b.Name)
+		}
+		if a.ID.Kind != b.ID.Kind {
+			return a.ID.Kind < b.ID.Kind
+		}
+		return a.ID.Seq < b.ID.Seq
+	})
+	if len(hits) > first {
+		hits = hits[:first]
+	}
+	return hits, err
+}
+
+// matchName grades how the folded name matches the folded query q (words = its words).
+func matchName(name, q string, words []string) Match {
+	switch {
+	case name == q:
+		return MatchExact
+	case strings.HasPrefix(name, q):
+		return MatchPrefix
+	case strings.Contains(name, q):
+		return MatchInside
+	}
+	nw := strings.Fields(name)
+	for _, w := range words {
+		found := false
+		for _, x := range nw {
+			if strings.HasPrefix(x, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return 0
+		}
+	}
+	return MatchWord
+}

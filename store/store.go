@@ -1,0 +1,178 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Options configures a Store.
+type Options struct {
+	// Dir is the directory of the Badger files. Ignored when InMemory is set.
+	Dir string
+	// InMemory keeps everything in memory (tests, throwaway stores); nothing is written to disk.
+	InMemory bool
+	// Logger receives the store's and Badger's warnings and errors. Nil discards them.
+	// Badger's INFO chatter is never forwarded.
+	Logger *slog.Logger
+	// MaxRetries bounds how often a write transaction is retried after a conflict with a
+	// concurrent writer before ErrConflict is returned. Zero means 20.
+	MaxRetries int
+	// SyncWrites makes every commit fsync before it returns. Off by default: Badger's value log
+	// is still written before a commit is acknowledged, and a crash loses at most what the OS had
+	// not flushed.
+	SyncWrites bool
+}
+
+// Store is the knowledge graph on Badger. It is safe for concurrent use.
+type Store struct {
+	db   *badger.DB
+	opts Options
+	log  *slog.Logger
+
+	seqMu sync.Mutex
+	seqs  map[Kind]*badger.Sequence
+
+	calls atomic.Int64 // read round trips, see Calls
+}
+
+// Open opens (creating if needed) the store in opts.Dir, or in memory.
+func Open(opts Options) (*Store, error) {
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 20
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	bo := badger.DefaultOptions(opts.Dir).
+		WithInMemory(opts.InMemory).
+		WithSyncWrites(opts.SyncWrites).
+		WithLogger(badgerLogger{lg}).
+		WithLoggingLevel(badger.WARNING).
+		WithMetricsEnabled(false)
+	if opts.InMemory {
+		bo.Dir, bo.ValueDir = "", ""
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("open badger: %w", err)
+	}
+	s := &Store{db: db, opts: opts, log: lg, seqs: map[Kind]*badger.Sequence{}}
+	if err := s.checkMeta(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// schemaVersion is the version of the key space and record codec.
+const schemaVersion = "1"
+
+// checkMeta records the schema and fold versions in a new store and refuses a store written by an
+// incompatible version.
+func (s *Store) checkMeta() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		for name, want := range map[string]string{"schema": schemaVersion, "fold": FoldVersion} {
+			item, err := txn.Get(metaKey(name))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				if err := txn.Set(metaKey(name), []byte(want)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			got, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if string(got) != want {
+				return fmt.Errorf("store %s version %q, this kgql writes %q", name, got, want)
+			}
+		}
+		return nil
+	})
+}
+
+// Close releases ID leases and closes Badger cleanly.
+func (s *Store) Close() error {
+	s.seqMu.Lock()
+	for _, q := range s.seqs {
+		_ = q.Release()
+	}
+	s.seqs = map[Kind]*badger.Sequence{}
+	s.seqMu.Unlock()
+	return s.db.Close()
+}
+
+// Calls returns how many read round trips (read transactions) the store has served. Tests use it
+// to prove that a query's cost is bounded by its depth, not by the number of objects.
+func (s *Store) Calls() int64 { return s.calls.Load() }
+
+// view runs fn in one read transaction and counts it as one round trip.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	s.calls.Add(1)
+	return s.db.View(fn)
+}
+
+// Update runs fn in one read-write transaction and commits it. When the commit conflicts with a
+// concurrent writer, fn runs again on fresh state, up to Options.MaxRetries times, then the error
+// is ErrConflict. fn must not keep anything from a failed attempt.
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		txn := s.db.NewTransaction(true)
+		tx := &Tx{s: s, txn: txn}
+		err := fn(tx)
+		if err == nil {
+			err = txn.Commit()
+		}
+		txn.Discard()
+		if !errors.Is(err, badger.ErrConflict) {
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				return fmt.Errorf("%w: the write is too large for one transaction", ErrInvalid)
+			}
+			return err
+		}
+		if attempt >= s.opts.MaxRetries {
+			return fmt.Errorf("%w: concurrent writers kept conflicting", ErrConflict)
+		}
+		// Jittered exponential backoff, capped at ~20ms.
+		d := time.Duration(50<<min(attempt, 8)) * time.Microsecond
+		time.Sleep(d/2 + rand.N(d))
+	}
+}
+
+// NewID allocates a new ID of kind k. IDs are leased in blocks; a crash leaves a gap, never a reuse.
+func (s *Store) NewID(k Kind) (ID, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	q := s.seqs[k]
+	if q == nil {
+		var err error
+		if q, err = s.db.GetSequence(seqKey(k), 256); err != nil {
+			return ID{}, err
+		}
+		s.seqs[k] = q
+	}
+	n, err := q.Next()
+	if err != nil {
+		return ID{}, err
+	}
+	return ID{Kind: k, Seq: n + 1}, nil // Badger sequences start at 0; 0 is the zero ID.
+}
+
+// badgerLogger forwards Badger's warnings and errors to slog; INFO and DEBUG are dropped.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Debugf(string, ...any)       {}

@@ -1,0 +1,293 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Tx is one read-write transaction. Every method reads and writes inside it, so one logical write
+// (a record, both directions of its edges, counts, name, token and key indexes) commits or vanishes
+// as a whole. Obtain one from Store.Update.
+type Tx struct {
+	s   *Store
+	txn *badger.Txn
+}
+
+// NewID allocates an ID for a new record of kind k.
+func (tx *Tx) NewID(k Kind) (ID, error) { return tx.s.NewID(k) }
+
+// Get returns the record with that id, or ErrNotFound.
+func (tx *Tx) Get(id ID) (*Node, error) { return getNode(tx.txn, id) }
+
+// Lookup returns the ID that owns an external key, or ErrNotFound.
+func (tx *Tx) Lookup(key string) (ID, error) { return lookup(tx.txn, "", key) }
+
+// LookupIdentity returns the keyless record with the same natural identity as n (see
+// Node.Identity), or ErrNotFound.
+func (tx *Tx) LookupIdentity(n *Node) (ID, error) {
+	ns, k := n.Identity()
+	if ns == "" {
+		return ID{}, ErrNotFound
+	}
+	return lookup(tx.txn, ns, k)
+}
+
+// Put writes n (n.ID set, new or existing) and brings every index in step with it: external key,
+// natural identity, name and token indexes, out- and in-edges of its links and citations, degree
+// and kind counts. A key already owned by another record is ErrConflict.
+func (tx *Tx) Put(n *Node) error {
+	if n.ID.IsZero() || n.ID.Kind != n.Kind {
+		return fmt.Errorf("%w: record without id", ErrInvalid)
+	}
+	old, err := getNode(tx.txn, n.ID)
+	if errors.Is(err, ErrNotFound) {
+		old = nil
+	} else if err != nil {
+		return err
+	}
+	if n.Key != "" && (old == nil || old.Key != n.Key) {
+		switch owner, err := lookup(tx.txn, "", n.Key); {
+		case err == nil && owner != n.ID:
+			return fmt.Errorf("%w: key %q belongs to another record", ErrConflict, n.Key)
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	v, err := encodeNode(n)
+	if err != nil {
+		return err
+	}
+	if err := tx.txn.Set(entityKey(n.ID), v); err != nil {
+		return err
+	}
+	if old == nil {
+		if err := tx.addCount(kindCountKey(n.Kind), 1); err != nil {
+			return err
+		}
+	}
+	return tx.reindex(old, n)
+}
+
+// Delete removes the record and everything derived from it. It does not look at records that point
+// at it: callers check dependents first (Dependents) or delete them too.
+func (tx *Tx) Delete(id ID) error {
+	old, err := getNode(tx.txn, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.txn.Delete(entityKey(id)); err != nil {
+		return err
+	}
+	if err := tx.addCount(kindCountKey(id.Kind), -1); err != nil {
+		return err
+	}
+	return tx.reindex(old, nil)
+}
+
+// Dependents returns the records that point at id through any relation (citations included), up
+// to limit of them.
+func (tx *Tx) Dependents(id ID, limit int) ([]ID, error) {
+	var out []ID
+	prefix := []byte{tagIn}
+	prefix = id.appendTo(prefix)
+	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
+		out = append(out, adjNeighbour(it.Item().Key()))
+	}
+	return out, nil
+}
+
+// reindex moves every derived key from what old implies to what n implies (either may be nil).
+func (tx *Tx) reindex(old, n *Node) error {
+	ok, nk := derivedKeys(old), derivedKeys(n)
+	for k := range ok {
+		if _, keep := nk[k]; !keep {
+			if err := tx.txn.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+	}
+	for k, v := range nk {
+		if ov, had := ok[k]; !had || ov != v {
+			if err := tx.txn.Set([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+	}
+	oe, ne := edgesOf(old), edgesOf(n)
+	for e := range oe {
+		if _, keep := ne[e]; !keep {
+			if err := tx.setEdge(e, false); err != nil {
+				return err
+			}
+		}
+	}
+	for e := range ne {
+		if _, had := oe[e]; !had {
+			if err := tx.setEdge(e, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// edge is one stored relation instance.
+type edge struct {
+	src ID
+	rel Rel
+	dst ID
+}
+
+// edgesOf returns the edges a record owns: its links and one RelCites edge per cited source.
+func edgesOf(n *Node) map[edge]struct{} {
+	out := map[edge]struct{}{}
+	if n == nil {
+		return out
+	}
+	for r, ids := range n.Links {
+		for _, d := range ids {
+			out[edge{n.ID, r, d}] = struct{}{}
+		}
+	}
+	for _, src := range n.citedSources() {
+		out[edge{n.ID, RelCites, src}] = struct{}{}
+	}
+	return out
+}
+
+// setEdge writes or deletes both directions of e and adjusts both degree counts.
+func (tx *Tx) setEdge(e edge, add bool) error {
+	delta := int64(1)
+	op := func(k []byte) error { return tx.txn.Set(k, nil) }
+	if !add {
+		delta = -1
+		op = tx.txn.Delete
+	}
+	if err := op(outKey(e.src, e.rel, e.dst)); err != nil {
+		return err
+	}
+	if err := op(inKey(e.dst, e.rel, e.src)); err != nil {
+		return err
+	}
+	if err := tx.addCount(countKey(e.src, dirOut, e.rel, e.dst.Kind), delta); err != nil {
+		return err
+	}
+	return tx.addCount(countKey(e.dst, dirIn, e.rel, e.src.Kind), delta)
+}
+
+// addCount adds delta to a counter key, deleting it when it reaches zero.
+func (tx *Tx) addCount(key []byte, delta int64) error {
+	cur, err := readUint(tx.txn, key)
+	if err != nil {
+		return err
+	}
+	next := int64(cur) + delta
+	if next <= 0 {
+		return tx.txn.Delete(key)
+	}
+	return tx.txn.Set(key, encodeUint(uint64(next)))
+}
+
+// derivedKeys returns the index keys (and their values) that record n implies, other than edges
+// and counts: external key, natural identity, name and token index entries.
+func derivedKeys(n *Node) map[string]string {
+	out := map[string]string{}
+	if n == nil {
+		return out
+	}
+	idv := string(entityKey(n.ID)[1:])
+	if n.Key != "" {
+		out[string(externalKey("", n.Key))] = idv
+	}
+	if ns, k := n.Identity(); ns != "" {
+		out[string(externalKey(ns, k))] = idv
+	}
+	for _, f := range n.names() {
+		if len(f) <= maxNameLen {
+			out[string(nameKey(f, n.ID))] = ""
+		}
+	}
+	for _, f := range n.searchTexts() {
+		for _, t := range strings.Fields(f) {
+			if len(t) <= maxTokenLen {
+				out[string(tokenKey(t, n.ID))] = ""
+			}
+		}
+	}
+	return out
+}
+
+// maxNameLen bounds the folded names the name index holds (longer ones are found by their words).
+const maxNameLen = 1024
+
+// maxTokenLen bounds the words the token index holds (longer ones are not indexed).
+const maxTokenLen = 64
+
+func getNode(txn *badger.Txn, id ID) (*Node, error) {
+	item, err := txn.Get(entityKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var n *Node
+	err = item.Value(func(v []byte) error {
+		var err error
+		n, err = decodeNode(id, v)
+		return err
+	})
+	return n, err
+}
+
+func lookup(txn *badger.Txn, ns, key string) (ID, error) {
+	item, err := txn.Get(externalKey(ns, key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return ID{}, fmt.Errorf("%w: key %q", ErrNotFound, key)
+	}
+	if err != nil {
+		return ID{}, err
+	}
+	var id ID
+	err = item.Value(func(v []byte) error {
+		if len(v) != idLen {
+			return fmt.Errorf("corrupt key index entry for %q", key)
+		}
+		id = idFrom(v)
+		return nil
+	})
+	return id, err
+}
+
+func readUint(txn *badger.Txn, key []byte) (uint64, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	err = item.Value(func(v []byte) error { n = decodeUint(v); return nil })
+	return n, err
+}
+
+
+// Read runs fn in one read-only transaction (one round trip). Tx's write methods fail inside it.
+func (s *Store) Read(fn func(tx *Tx) error) error {
+	return s.view(func(txn *badger.Txn) error { return fn(&Tx{s: s, txn: txn}) })
+}
+
+// Exists reports whether a record with that id exists.
+func (tx *Tx) Exists(id ID) (bool, error) {
+	_, err := tx.txn.Get(entityKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
