@@ -1894,7 +1894,7 @@ enum MatchKind {
 type SearchHit {
   "The node found."
   node: Node!
-  "Relevance: higher is better; exact (4) > prefix (3) > contained (2) > every word (1), minus a small penalty for longer names."
+  "Relevance, higher is better: 4 for an exact match, 3 for a prefix, 2 for a contained match, 1 when every word matches, plus a bonus below 1 that favours shorter names."
   score: Float!
   "How the query matched."
   match: MatchKind!
