@@ -38,7 +38,6 @@ func seqKey(k Kind) []byte { return []byte{tagSeq, byte(k)} }
 // entityKey: e kind seq(8).
 func entityKey(id ID) []byte { return id.appendTo(append(make([]byte, 0, 1+idLen), tagEntity)) }
 
-
 // entityPrefix: e kind — every record of one kind, in creation order.
 func entityPrefix(k Kind) []byte { return []byte{tagEntity, byte(k)} }
 

@@ -277,7 +277,6 @@ func readUint(txn *badger.Txn, key []byte) (uint64, error) {
 	return n, err
 }
 
-
 // Read runs fn in one read-only transaction (one round trip). Tx's write methods fail inside it.
 func (s *Store) Read(fn func(tx *Tx) error) error {
 	return s.view(func(txn *badger.Txn) error { return fn(&Tx{s: s, txn: txn}) })

@@ -44,7 +44,9 @@ func New(s *store.Store) *Loaders {
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
 
 // For returns the loaders of the operation running in ctx. It panics if there are none: every
 // operation gets them from the handler, so their absence is a programming error.

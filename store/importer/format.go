@@ -26,7 +26,7 @@ type field struct {
 	typ      fieldType
 	required bool // required when the record is created
 	enum     []string
-	rel      store.Rel                    // fRef, fRefs
+	rel      store.Rel                   // fRef, fRefs
 	str      func(n *store.Node) *string // fString, fDate, fEnum
 }
 
