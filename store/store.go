@@ -39,6 +39,11 @@ type Store struct {
 	seqMu sync.Mutex
 	seqs  map[Kind]*badger.Sequence
 
+	// writeMu serializes this process's writers (the directory lock keeps other processes out),
+	// so that writes never conflict with each other and a multi-transaction import can resolve
+	// its references and write them without another writer changing the store in between.
+	writeMu sync.Mutex
+
 	calls atomic.Int64 // read round trips, see Calls
 }
 
@@ -123,10 +128,26 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 	return s.db.View(fn)
 }
 
-// Update runs fn in one read-write transaction and commits it. When the commit conflicts with a
-// concurrent writer, fn runs again on fresh state, up to Options.MaxRetries times, then the error
-// is ErrConflict. fn must not keep anything from a failed attempt.
+// Update runs fn in one read-write transaction and commits it, holding the store's write lock.
+// Writers of this process are serialized, so a conflict can only come from Badger itself; should
+// one happen, fn runs again on fresh state, up to Options.MaxRetries times, then the error is
+// ErrConflict. fn must not keep anything from a failed attempt.
 func (s *Store) Update(fn func(tx *Tx) error) error {
+	unlock := s.LockWrites()
+	defer unlock()
+	return s.UpdateLocked(fn)
+}
+
+// LockWrites takes the store's write lock and returns its release. Between the two, the caller
+// is the only writer: it reads with Read and writes with UpdateLocked (never Update, which would
+// wait for the lock forever).
+func (s *Store) LockWrites() (unlock func()) {
+	s.writeMu.Lock()
+	return s.writeMu.Unlock
+}
+
+// UpdateLocked is Update for a caller that holds the write lock (LockWrites).
+func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		txn := s.db.NewTransaction(true)
 		tx := &Tx{s: s, txn: txn}

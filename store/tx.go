@@ -290,3 +290,22 @@ func (tx *Tx) Exists(id ID) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// Scan calls fn for every record of kind k in creation order, within the transaction (so a whole
+// export sees one snapshot). fn's record is its own copy.
+func (tx *Tx) Scan(k Kind, fn func(n *Node) error) error {
+	prefix := entityPrefix(k)
+	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		id := parseEntityKey(it.Item().Key())
+		var n *Node
+		if err := it.Item().Value(func(v []byte) (err error) { n, err = decodeNode(id, v); return }); err != nil {
+			return err
+		}
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}

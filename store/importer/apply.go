@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -47,12 +46,17 @@ type plan struct {
 
 // Write validates recs against each other and the store, then upserts them. Fields given replace,
 // fields absent stay, aliases, citations and list references merge without duplicates.
+//
+// Write holds the store's write lock from resolution to the last chunk, so no other writer of this
+// process can delete or create a record the plan relies on in between.
 func Write(s *store.Store, recs []*record, name string) (*Result, error) {
+	unlock := s.LockWrites()
+	defer unlock()
 	p, err := resolve(s, recs, name)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Records: len(recs), ByType: map[string]int{}}
+	res := &Result{Records: len(recs), ByType: map[string]int{}, IDs: p.ids}
 	for _, r := range recs {
 		res.ByType[r.kind.String()]++
 	}
@@ -60,7 +64,7 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 	for lo := 0; lo < len(recs); lo += chunkSize {
 		hi := min(lo+chunkSize, len(recs))
 		var created, updated, unchanged int
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.UpdateLocked(func(tx *store.Tx) error {
 			created, updated, unchanged = 0, 0, 0
 			for i := lo; i < hi; i++ {
 				c, err := applyRecord(tx, recs[i], p.ids[i], p)
@@ -112,20 +116,6 @@ func applyRecord(tx *store.Tx, r *record, id store.ID, p *plan) (change, error) 
 		n = old.Clone()
 	}
 	merge(n, r, p.refs)
-	// A reference to a record this import did not create must still exist now: a concurrent delete
-	// between resolution and write makes this transaction fail instead of leaving a dangling edge.
-	for _, ids := range n.Links {
-		for _, t := range ids {
-			if p.created[t] {
-				continue
-			}
-			if ok, err := tx.Exists(t); err != nil {
-				return 0, err
-			} else if !ok {
-				return 0, fmt.Errorf("%w: %s was deleted during the import", store.ErrConflict, t)
-			}
-		}
-	}
 	if old != nil && equalNodes(old, n) {
 		return changeNone, nil
 	}
@@ -146,7 +136,7 @@ func merge(n *store.Node, r *record, refs map[string]store.ID) {
 	for _, f := range formats[r.kind] {
 		switch f.typ {
 		case fString, fDate, fEnum:
-			if v, ok := r.strs[f.name]; ok {
+			if v, ok := r.strs[f.name]; ok { // "" clears an optional field
 				*f.str(n) = v
 			}
 		case fStrings:
@@ -163,7 +153,9 @@ func merge(n *store.Node, r *record, refs map[string]store.ID) {
 				}
 			}
 		case fRef:
-			if k, ok := r.one[f.rel]; ok {
+			if k, ok := r.one[f.rel]; ok && k == "" {
+				n.SetLink(f.rel) // "" clears an optional reference
+			} else if ok {
 				n.SetLink(f.rel, refs[k])
 			}
 		case fRefs:

@@ -59,6 +59,8 @@ type Result struct {
 	Updated   int
 	Unchanged int
 	Duration  time.Duration
+	// IDs holds, for each record in input order, the ID it was written to.
+	IDs []store.ID
 }
 
 // citation as written in the file.
@@ -193,11 +195,11 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 			}
 		case fRef:
 			var s string
-			if json.Unmarshal(v, &s) != nil || s == "" {
+			if json.Unmarshal(v, &s) != nil || (s == "" && f.required) {
 				bad(name, "must be the key or id of a record")
 				continue
 			}
-			rec.one[f.rel] = s
+			rec.one[f.rel] = s // "" clears an optional reference
 		case fRefs:
 			var ss []string
 			if json.Unmarshal(v, &ss) != nil || slices.Contains(ss, "") {
@@ -219,6 +221,9 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 
 // checkScalar validates a string field; it returns the reason it is wrong, or "".
 func checkScalar(f field, s string) string {
+	if s == "" && !f.required {
+		return "" // clears the field
+	}
 	switch f.typ {
 	case fDate:
 		if _, err := time.Parse(time.DateOnly, s); err != nil {

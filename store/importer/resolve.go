@@ -109,7 +109,9 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 			bad(r, "key", fmt.Sprintf("%q already belongs to a %s", r.key, id.Kind))
 		}
 		for rel, v := range r.one {
-			checkRef(r, rel.String(), rel, v)
+			if v != "" {
+				checkRef(r, rel.String(), rel, v)
+			}
 		}
 		for rel, vs := range r.many {
 			for i, v := range vs {
@@ -245,7 +247,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 	parents := map[store.ID]store.ID{}
 	lineOf := map[store.ID]*record{}
 	for i, r := range recs {
-		if v, ok := r.one[store.RelParent]; ok {
+		if v, ok := r.one[store.RelParent]; ok && v != "" {
 			parents[p.ids[i]] = p.refs[v]
 			lineOf[p.ids[i]] = r
 		}
