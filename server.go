@@ -1,7 +1,11 @@
 // Command kgql is a GraphQL knowledge-graph server on an embedded Badger store.
 //
 //	kgql [serve] [-addr HOST:PORT] [-data DIR] [-seed=false] [-cors-origins LIST]
-//	kgql import [-data DIR] FILE…
+//	kgql import  [-data DIR] FILE…
+//	kgql export  [-data DIR] [-o FILE]
+//	kgql check   [-data DIR]
+//	kgql backup  [-data DIR] [-o FILE]
+//	kgql restore [-data DIR] [-force] FILE
 //
 // Flags win over the environment (KGQL_ADDR, KGQL_DATA, KGQL_CORS_ORIGINS, KGQL_SEED). This file
 // only reads configuration and wires the parts together; the logic lives in graph/ and store/.
@@ -41,6 +45,14 @@ func main() {
 		err = serve(args, log)
 	case "import":
 		err = importFiles(args, log)
+	case "export":
+		err = exportStore(args, log)
+	case "check":
+		err = checkStore(args, log)
+	case "backup":
+		err = backupStore(args, log)
+	case "restore":
+		err = restoreStore(args, log)
 	case "help":
 		usage(os.Stdout)
 		return
@@ -61,7 +73,11 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   kgql [serve] [-addr HOST:PORT] [-data DIR] [-seed=false] [-cors-origins LIST]
-  kgql import [-data DIR] FILE…      (FILE may be - for standard input)
+  kgql import  [-data DIR] FILE…        NDJSON records (FILE may be - for standard input)
+  kgql export  [-data DIR] [-o FILE]    every record as NDJSON (default: standard output)
+  kgql check   [-data DIR]              verify the store's invariants; exit 1 on any violation
+  kgql backup  [-data DIR] [-o FILE]    full backup (default: standard output)
+  kgql restore [-data DIR] [-force] FILE  load a backup into an empty store (-force: replace)
 `)
 }
 
@@ -181,24 +197,179 @@ func importFiles(args []string, log *slog.Logger) error {
 	}
 	defer s.Close()
 	for _, name := range fs.Args() {
-		var r io.Reader = os.Stdin
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			r = f
+		if err := importFile(s, name); err != nil {
+			return err
 		}
-		res, err := importer.Import(s, r, name)
+	}
+	return nil
+}
+
+// importFile imports one file, with a progress line on stderr while it takes more than a second.
+func importFile(s *store.Store, name string) error {
+	var r io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: %d records (%d created, %d updated, %d unchanged) in %s, %.0f records/s\n", name,
-			res.Records, res.Created, res.Updated, res.Unchanged, res.Duration.Round(time.Millisecond),
-			float64(res.Records)/max(res.Duration.Seconds(), 1e-9))
+		defer f.Close()
+		r = f
 	}
+	pr := &progressReader{r: r, name: name, start: time.Now()}
+	res, err := importer.Import(s, pr, name)
+	pr.done()
+	var les importer.Errors
+	if errors.As(err, &les) {
+		for _, e := range les {
+			fmt.Fprintln(os.Stderr, e.Error())
+		}
+		return fmt.Errorf("%s: %d problem(s), nothing written", name, len(les))
+	}
+	if err != nil {
+		return err
+	}
+	types := make([]string, 0, len(res.ByType))
+	for _, k := range store.Kinds {
+		if n := res.ByType[k.String()]; n > 0 {
+			types = append(types, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	fmt.Printf("%s: %d records (%s): %d created, %d updated, %d unchanged in %s, %.0f records/s\n", name,
+		res.Records, strings.Join(types, ", "), res.Created, res.Updated, res.Unchanged,
+		res.Duration.Round(time.Millisecond), float64(res.Records)/max(res.Duration.Seconds(), 1e-9))
 	return nil
+}
+
+// progressReader prints how much of an input was read, once a second after the first second.
+type progressReader struct {
+	r     io.Reader
+	name  string
+	start time.Time
+	last  time.Time
+	n     int64
+	shown bool
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if now := time.Now(); now.Sub(p.start) > time.Second && now.Sub(p.last) > time.Second {
+		p.last, p.shown = now, true
+		fmt.Fprintf(os.Stderr, "\r%s: read %.1f MiB in %s", p.name, float64(p.n)/(1<<20), now.Sub(p.start).Round(time.Second))
+	}
+	return n, err
+}
+
+func (p *progressReader) done() {
+	if p.shown {
+		fmt.Fprintf(os.Stderr, "\r%s: read %.1f MiB in %s, writing done\n", p.name, float64(p.n)/(1<<20), time.Since(p.start).Round(time.Millisecond))
+	}
+}
+
+// outFlag declares -o; "" or "-" is standard output.
+func outFlag(fs *flag.FlagSet) *string {
+	return fs.String("o", "", "output file (default: standard output)")
+}
+
+// createOut opens the output named by -o.
+func createOut(name string) (io.WriteCloser, error) {
+	if name == "" || name == "-" {
+		return nopCloser{os.Stdout}, nil
+	}
+	return os.Create(name)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// withStore parses a data tool's flags, opens the store, and runs fn.
+func withStore(name string, args []string, log *slog.Logger, decl func(*flag.FlagSet), fn func(s *store.Store, fs *flag.FlagSet) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	data := dataFlag(fs)
+	if decl != nil {
+		decl(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := openStore(*data, log)
+	if err != nil {
+		return err
+	}
+	err = fn(s, fs)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func exportStore(args []string, log *slog.Logger) error {
+	var out *string
+	return withStore("export", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
+		w, err := createOut(*out)
+		if err != nil {
+			return err
+		}
+		n, err := importer.Export(s, w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "exported %d records\n", n)
+		}
+		return err
+	})
+}
+
+func checkStore(args []string, log *slog.Logger) error {
+	return withStore("check", args, log, nil, func(s *store.Store, fs *flag.FlagSet) error {
+		n, err := s.Check(1000, func(v store.Violation) { fmt.Println(v) })
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("check: %d violation(s)", n)
+		}
+		fmt.Println("check: ok")
+		return nil
+	})
+}
+
+func backupStore(args []string, log *slog.Logger) error {
+	var out *string
+	return withStore("backup", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
+		w, err := createOut(*out)
+		if err != nil {
+			return err
+		}
+		err = s.Backup(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+func restoreStore(args []string, log *slog.Logger) error {
+	var force *bool
+	return withStore("restore", args, log, func(fs *flag.FlagSet) {
+		force = fs.Bool("force", false, "replace a store that is not empty")
+	}, func(s *store.Store, fs *flag.FlagSet) error {
+		if fs.NArg() != 1 {
+			return errors.New("restore: name one backup FILE")
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := s.Restore(f, *force); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "restored", fs.Arg(0))
+		return nil
+	})
 }
 
 func splitList(s string) []string {

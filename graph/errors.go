@@ -70,6 +70,12 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		gerr.Message = msg
 		ext := map[string]any{"code": code}
+		var ce *codedError
+		if errors.As(err, &ce) {
+			for k, v := range ce.ext {
+				ext[k] = v
+			}
+		}
 		if reason, ok := gerr.Extensions["code"].(string); ok && reason != code {
 			ext["reason"] = reason // e.g. GRAPHQL_VALIDATION_FAILED, kept for clients that look for it
 		}
@@ -130,8 +136,11 @@ func userMessage(err, sentinel error) string {
 	return strings.Replace(m, sentinel.Error()+": ", "", 1)
 }
 
-// codedError is an error the GraphQL layer raises with its code and message.
-type codedError struct{ code, msg string }
+// codedError is an error the GraphQL layer raises with its code, message and extra extensions.
+type codedError struct {
+	code, msg string
+	ext       map[string]any
+}
 
 func (e *codedError) Error() string { return e.msg }
 

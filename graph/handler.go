@@ -43,6 +43,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// PlaygroundQuery is the query the playground opens with. Empty means ExampleQuery.
 	PlaygroundQuery string
+	// Authorize is the authorization point of every mutation and of /admin/backup. Nil means
+	// AllowAll.
+	Authorize func(ctx context.Context, a Action) error
 }
 
 // ExampleQuery is the connected query the playground opens with: from ASMEX to its events, what
@@ -95,8 +98,11 @@ func NewHandler(opts Options) http.Handler {
 	if opts.PlaygroundQuery == "" {
 		opts.PlaygroundQuery = ExampleQuery
 	}
+	if opts.Authorize == nil {
+		opts.Authorize = AllowAll
+	}
 
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: opts.Store, Log: log}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize}}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
@@ -131,6 +137,18 @@ func NewHandler(opts Options) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		if err := opts.Authorize(r.Context(), ActionBackup); err != nil {
+			writeHTTPError(w, http.StatusForbidden, CodeForbidden, "not allowed: backup")
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="kgql-`+time.Now().UTC().Format("20060102T150405Z")+`.backup"`)
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{}) // a backup may take longer than a request
+		if err := opts.Store.Backup(w); err != nil {
+			log.Error("online backup failed", "request_id", RequestID(r.Context()), "err", err)
+		}
+	})
 	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
 	mux.Handle("/", pg)
 	mux.Handle("/playground/", pg)
@@ -157,12 +175,7 @@ func wsOriginGate(c *cors.Cors, next http.Handler) http.Handler {
 			return
 		}
 		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(r, origin) && !c.OriginAllowed(r) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-				"message":    "websocket upgrade refused: origin not allowed",
-				"extensions": map[string]any{"code": CodeForbidden},
-			}}})
+			writeHTTPError(w, http.StatusForbidden, CodeForbidden, "websocket upgrade refused: origin not allowed")
 			return
 		}
 		rc := http.NewResponseController(w)
@@ -195,4 +208,13 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// writeHTTPError answers a request refused before GraphQL runs, in the GraphQL error shape.
+func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+		"message": msg, "extensions": map[string]any{"code": code},
+	}}})
 }

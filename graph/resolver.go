@@ -3,6 +3,7 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/kgql/kgql/store"
@@ -13,4 +14,7 @@ import (
 type Resolver struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// Authorize decides whether the caller in ctx may perform an action (every mutation and admin
+	// endpoint asks it); an error refuses with FORBIDDEN.
+	Authorize func(ctx context.Context, a Action) error
 }

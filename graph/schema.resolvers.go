@@ -44,6 +44,98 @@ func (r *eventResolver) Statements(ctx context.Context, obj *model.Event, first 
 	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelEvent, Kind: store.KindStatement}, first, after, asStatement)
 }
 
+// UpsertPerson is the resolver for the upsertPerson field.
+func (r *mutationResolver) UpsertPerson(ctx context.Context, input map[string]any) (*model.Person, error) {
+	n, err := r.upsert(ctx, store.KindPerson, input)
+	if err != nil {
+		return nil, err
+	}
+	return asPerson(n), nil
+}
+
+// UpsertOrganization is the resolver for the upsertOrganization field.
+func (r *mutationResolver) UpsertOrganization(ctx context.Context, input map[string]any) (*model.Organization, error) {
+	n, err := r.upsert(ctx, store.KindOrganization, input)
+	if err != nil {
+		return nil, err
+	}
+	return asOrg(n), nil
+}
+
+// UpsertRegion is the resolver for the upsertRegion field.
+func (r *mutationResolver) UpsertRegion(ctx context.Context, input map[string]any) (*model.Region, error) {
+	n, err := r.upsert(ctx, store.KindRegion, input)
+	if err != nil {
+		return nil, err
+	}
+	return asRegion(n), nil
+}
+
+// UpsertEvent is the resolver for the upsertEvent field.
+func (r *mutationResolver) UpsertEvent(ctx context.Context, input map[string]any) (*model.Event, error) {
+	n, err := r.upsert(ctx, store.KindEvent, input)
+	if err != nil {
+		return nil, err
+	}
+	return asEvent(n), nil
+}
+
+// UpsertSource is the resolver for the upsertSource field.
+func (r *mutationResolver) UpsertSource(ctx context.Context, input map[string]any) (*model.Source, error) {
+	n, err := r.upsert(ctx, store.KindSource, input)
+	if err != nil {
+		return nil, err
+	}
+	return asSource(n), nil
+}
+
+// AddStatement is the resolver for the addStatement field.
+func (r *mutationResolver) AddStatement(ctx context.Context, input map[string]any) (*model.Statement, error) {
+	n, err := r.upsert(ctx, store.KindStatement, input)
+	if err != nil {
+		return nil, err
+	}
+	return asStatement(n), nil
+}
+
+// AddPosition is the resolver for the addPosition field.
+func (r *mutationResolver) AddPosition(ctx context.Context, input map[string]any) (*model.Position, error) {
+	n, err := r.upsert(ctx, store.KindPosition, input)
+	if err != nil {
+		return nil, err
+	}
+	return asPosition(n), nil
+}
+
+// AddParticipation is the resolver for the addParticipation field.
+func (r *mutationResolver) AddParticipation(ctx context.Context, input map[string]any) (*model.Participation, error) {
+	n, err := r.upsert(ctx, store.KindParticipation, input)
+	if err != nil {
+		return nil, err
+	}
+	return asParticipation(n), nil
+}
+
+// RemovePosition is the resolver for the removePosition field.
+func (r *mutationResolver) RemovePosition(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return r.deleteRecord(ctx, id, store.KindPosition, false)
+}
+
+// RemoveParticipation is the resolver for the removeParticipation field.
+func (r *mutationResolver) RemoveParticipation(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return r.deleteRecord(ctx, id, store.KindParticipation, false)
+}
+
+// DeleteNode is the resolver for the deleteNode field.
+func (r *mutationResolver) DeleteNode(ctx context.Context, id string, cascade *bool) (*model.DeletePayload, error) {
+	return r.deleteRecord(ctx, id, 0, cascade != nil && *cascade)
+}
+
+// ImportRecords is the resolver for the importRecords field.
+func (r *mutationResolver) ImportRecords(ctx context.Context, ndjson string) (*model.ImportResult, error) {
+	return r.importNDJSON(ctx, ndjson)
+}
+
 // Parent is the resolver for the parent field.
 func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error) {
 	return linked(ctx, obj.N, store.RelParent, asOrg)
@@ -263,6 +355,9 @@ func (r *Resolver) Citation() CitationResolver { return &citationResolver{r} }
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Organization returns OrganizationResolver implementation.
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
@@ -290,6 +385,7 @@ func (r *Resolver) Statement() StatementResolver { return &statementResolver{r} 
 type (
 	citationResolver      struct{ *Resolver }
 	eventResolver         struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
 	organizationResolver  struct{ *Resolver }
 	participationResolver struct{ *Resolver }
 	personResolver        struct{ *Resolver }

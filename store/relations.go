@@ -88,3 +88,18 @@ func hasKind(ks []Kind, k Kind) bool {
 	}
 	return false
 }
+
+// Required reports whether a record of kind k cannot exist without its relation r: a position
+// without its person or organization, a participation without its person or event, a statement
+// without its speaker. Deleting the target of a required relation deletes the record (cascade).
+func Required(k Kind, r Rel) bool {
+	switch k {
+	case KindPosition:
+		return r == RelPerson || r == RelOrganization
+	case KindParticipation:
+		return r == RelPerson || r == RelEvent
+	case KindStatement:
+		return r == RelSpeaker
+	}
+	return false
+}

@@ -87,20 +87,6 @@ func (tx *Tx) Delete(id ID) error {
 	return tx.reindex(old, nil)
 }
 
-// Dependents returns the records that point at id through any relation (citations included), up
-// to limit of them.
-func (tx *Tx) Dependents(id ID, limit int) ([]ID, error) {
-	var out []ID
-	prefix := []byte{tagIn}
-	prefix = id.appendTo(prefix)
-	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
-	defer it.Close()
-	for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
-		out = append(out, adjNeighbour(it.Item().Key()))
-	}
-	return out, nil
-}
-
 // reindex moves every derived key from what old implies to what n implies (either may be nil).
 func (tx *Tx) reindex(old, n *Node) error {
 	ok, nk := derivedKeys(old), derivedKeys(n)
@@ -231,7 +217,7 @@ const maxTokenLen = 64
 func getNode(txn *badger.Txn, id ID) (*Node, error) {
 	item, err := txn.Get(entityKey(id))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return nil, fmt.Errorf("%w: no record has id %s", ErrNotFound, id)
 	}
 	if err != nil {
 		return nil, err
@@ -248,7 +234,7 @@ func getNode(txn *badger.Txn, id ID) (*Node, error) {
 func lookup(txn *badger.Txn, ns, key string) (ID, error) {
 	item, err := txn.Get(externalKey(ns, key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return ID{}, fmt.Errorf("%w: key %q", ErrNotFound, key)
+		return ID{}, fmt.Errorf("%w: no record has key %q", ErrNotFound, key)
 	}
 	if err != nil {
 		return ID{}, err

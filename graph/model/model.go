@@ -240,14 +240,14 @@ type (
 // Date is an ISO 8601 calendar date, "2021-06-14".
 type Date string
 
-// UnmarshalGQL accepts only real calendar dates.
+// UnmarshalGQL accepts only real calendar dates (and "", which in an input clears the date).
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("a Date must be a string YYYY-MM-DD")
+		return fmt.Errorf("%w: a Date must be a string YYYY-MM-DD", store.ErrInvalid)
 	}
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		return fmt.Errorf("%q is not a calendar date YYYY-MM-DD", s)
+	if _, err := time.Parse(time.DateOnly, s); err != nil && s != "" {
+		return fmt.Errorf("%w: %q is not a calendar date YYYY-MM-DD", store.ErrInvalid, s)
 	}
 	*d = Date(s)
 	return nil

@@ -20,6 +20,53 @@ type Node interface {
 	IsNode()
 }
 
+// A citation given in an input: the key (or id) of a Source and the words of it that state the fact.
+type CitationInput struct {
+	// Key or id of the Source.
+	Source string `json:"source"`
+	// The words of the source that state the fact, verbatim.
+	Excerpt *string `json:"excerpt,omitempty"`
+}
+
+// What a delete did.
+type DeletePayload struct {
+	// Every record removed, the one asked for first.
+	Deleted []*DeletedRecord `json:"deleted"`
+	// Ids of records that lost a link or a citation to a removed record.
+	UpdatedIds []string `json:"updatedIds"`
+}
+
+// A record removed by a delete.
+type DeletedRecord struct {
+	// Its id (no longer valid).
+	ID string `json:"id"`
+	// Its GraphQL type, e.g. `Position`.
+	Type string `json:"type"`
+	// Its key, if it had one.
+	Key *string `json:"key,omitempty"`
+	// Its name, title, role or the start of its text.
+	Label string `json:"label"`
+}
+
+// What an import did.
+type ImportResult struct {
+	// Records read.
+	Records int `json:"records"`
+	// Records created.
+	Created int `json:"created"`
+	// Records that existed and changed.
+	Updated int `json:"updated"`
+	// Records that existed and did not change.
+	Unchanged int `json:"unchanged"`
+	// Records read, by type.
+	ByType []*TypeCount `json:"byType"`
+}
+
+// Writes. Each mutation is one transaction: it is written whole or not at all. References are keys
+// (or ids). Invalid input is refused with BAD_USER_INPUT naming the field, and writes nothing.
+type Mutation struct {
+}
+
 // Pagination state of a connection.
 type PageInfo struct {
 	// Whether more edges follow the last one of this page.
@@ -34,6 +81,14 @@ type PageInfo struct {
 
 // The entry points of the graph.
 type Query struct {
+}
+
+// How many records of one type an import held.
+type TypeCount struct {
+	// The record type, e.g. `Person`.
+	Type string `json:"type"`
+	// How many records of that type.
+	Count int `json:"count"`
 }
 
 // How a search matched a name.
