@@ -39,41 +39,6 @@ func wrapAll[T any](ns []*store.Node, wrap func(*store.Node) T) []T {
 	return out
 }
 
-// linked loads the record obj links to through r and wraps it; nil when there is none.
-func linked[T any](ctx context.Context, obj *store.Node, r store.Rel, wrap func(*store.Node) T) (T, error) {
-	var zero T
-	n, err := loaders.For(ctx).Node(ctx, obj.Link(r))
-	if err != nil || n == nil {
-		return zero, err
-	}
-	return wrap(n), nil
-}
-
-// linkedAll loads every record obj links to through r.
-func linkedAll[T any](ctx context.Context, obj *store.Node, r store.Rel, wrap func(*store.Node) T) ([]T, error) {
-	ns, err := loaders.For(ctx).Nodes(ctx, obj.Links[r])
-	if err != nil {
-		return nil, err
-	}
-	return wrapAll(ns, wrap), nil
-}
-
-// reverse loads every record of kind k that links to obj through r (all of them: used for lists
-// the schema does not paginate, which stay small: units, subregions, positions of a person,
-// participants of an event).
-func reverse[T any](ctx context.Context, obj *store.Node, r store.Rel, k store.Kind, wrap func(*store.Node) T) ([]T, error) {
-	l := loaders.For(ctx)
-	page, err := l.Adjacent(ctx, store.AdjQuery{ID: obj.ID, Rel: r, Kind: k})
-	if err != nil {
-		return nil, err
-	}
-	ns, err := l.Nodes(ctx, page.IDs)
-	if err != nil {
-		return nil, err
-	}
-	return wrapAll(ns, wrap), nil
-}
-
 // fetchOne finds the record of kind k given by exactly one of id and key. It returns nil (not an
 // error) when nothing matches, including a malformed id or a record of another kind.
 func fetchOne(ctx context.Context, s *store.Store, k store.Kind, id, key *string) (*store.Node, error) {

@@ -26,12 +26,11 @@ func speakers(ctx context.Context, ev *store.Node) ([]*model.Person, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := l.Nodes(ctx, append(slices.Clone(pages[0].IDs), pages[1].IDs...))
-	if err != nil {
-		return nil, err
-	}
 	var people []store.ID
-	for _, n := range recs {
+	for _, n := range append(slices.Clone(pages[0].Nodes), pages[1].Nodes...) {
+		if n == nil {
+			continue
+		}
 		switch {
 		case n.Kind == store.KindStatement && n.Link(store.RelSpeaker).Kind == store.KindPerson:
 			people = append(people, n.Link(store.RelSpeaker))
@@ -56,13 +55,11 @@ func personEvents(ctx context.Context, p *store.Node) ([]store.ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := l.Nodes(ctx, append(slices.Clone(pages[0].IDs), pages[1].IDs...))
-	if err != nil {
-		return nil, err
-	}
-	events := make([]store.ID, 0, len(recs))
-	for _, n := range recs {
-		events = append(events, n.Link(store.RelEvent))
+	var events []store.ID
+	for _, n := range append(slices.Clone(pages[0].Nodes), pages[1].Nodes...) {
+		if n != nil {
+			events = append(events, n.Link(store.RelEvent))
+		}
 	}
 	return sortedDistinct(events), nil
 }
@@ -106,15 +103,6 @@ func regionEvents(ctx context.Context, reg *store.Node) ([]store.ID, error) {
 		events = append(events, p.IDs...)
 	}
 	return sortedDistinct(events), nil
-}
-
-// linkedSource loads a cited source.
-func linkedSource(ctx context.Context, id store.ID) (*model.Source, error) {
-	n, err := loaders.For(ctx).Node(ctx, id)
-	if err != nil || n == nil {
-		return nil, err
-	}
-	return asSource(n), nil
 }
 
 // fetchAs is fetchOne, wrapped; nil when nothing matches.

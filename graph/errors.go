@@ -115,8 +115,14 @@ func classify(err error, gerr *gqlerror.Error) (code, msg string) {
 			strings.HasPrefix(m, "extensions could not be decoded"),
 			strings.HasPrefix(m, "GET requests only allow query operations"),
 			m == "no operation provided",
-			strings.HasPrefix(m, "operation ") && strings.HasSuffix(m, " not found"):
+			strings.HasPrefix(m, "operation ") && strings.HasSuffix(m, " not found"),
+			m == "invalid APQ extension data", m == "unsupported APQ version",
+			m == "provided APQ hash does not match query":
 			return CodeBadUserInput, m
+		}
+		if _, coded := gerr.Extensions["code"].(string); coded {
+			// gqlgen's own request errors, e.g. PersistedQueryNotFound: fixed texts, safe to show.
+			return CodeBadUserInput, inner.Message
 		}
 	}
 	return CodeInternal, ""

@@ -316,14 +316,14 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CitationResolver interface {
-	Source(ctx context.Context, obj *model.Citation) (*model.Source, error)
+	Source(ctx context.Context, objs []*model.Citation) ([]*model.Source, error)
 }
 type EventResolver interface {
-	Location(ctx context.Context, obj *model.Event) (*model.Region, error)
-	Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error)
-	Participants(ctx context.Context, obj *model.Event) ([]*model.Participation, error)
-	Speakers(ctx context.Context, obj *model.Event) ([]*model.Person, error)
-	Statements(ctx context.Context, obj *model.Event, first *int, after *string) (*model.Connection[*model.Statement], error)
+	Location(ctx context.Context, objs []*model.Event) ([]*model.Region, error)
+	Organizers(ctx context.Context, objs []*model.Event) ([][]*model.Organization, error)
+	Participants(ctx context.Context, objs []*model.Event) ([][]*model.Participation, error)
+	Speakers(ctx context.Context, objs []*model.Event) ([][]*model.Person, error)
+	Statements(ctx context.Context, objs []*model.Event, first *int, after *string) ([]*model.Connection[*model.Statement], error)
 }
 type MutationResolver interface {
 	UpsertPerson(ctx context.Context, input map[string]any) (*model.Person, error)
@@ -340,26 +340,26 @@ type MutationResolver interface {
 	ImportRecords(ctx context.Context, ndjson string) (*model.ImportResult, error)
 }
 type OrganizationResolver interface {
-	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
-	Units(ctx context.Context, obj *model.Organization) ([]*model.Organization, error)
-	Seat(ctx context.Context, obj *model.Organization) (*model.Region, error)
-	Members(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.Connection[*model.Position], error)
-	Events(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.Connection[*model.Event], error)
+	Parent(ctx context.Context, objs []*model.Organization) ([]*model.Organization, error)
+	Units(ctx context.Context, objs []*model.Organization) ([][]*model.Organization, error)
+	Seat(ctx context.Context, objs []*model.Organization) ([]*model.Region, error)
+	Members(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Position], error)
+	Events(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Event], error)
 }
 type ParticipationResolver interface {
-	Person(ctx context.Context, obj *model.Participation) (*model.Person, error)
-	Event(ctx context.Context, obj *model.Participation) (*model.Event, error)
+	Person(ctx context.Context, objs []*model.Participation) ([]*model.Person, error)
+	Event(ctx context.Context, objs []*model.Participation) ([]*model.Event, error)
 }
 type PersonResolver interface {
-	Positions(ctx context.Context, obj *model.Person) ([]*model.Position, error)
-	Statements(ctx context.Context, obj *model.Person, first *int, after *string) (*model.Connection[*model.Statement], error)
-	Events(ctx context.Context, obj *model.Person, first *int, after *string) (*model.Connection[*model.Event], error)
+	Positions(ctx context.Context, objs []*model.Person) ([][]*model.Position, error)
+	Statements(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Statement], error)
+	Events(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Event], error)
 }
 type PositionResolver interface {
-	Person(ctx context.Context, obj *model.Position) (*model.Person, error)
-	Organization(ctx context.Context, obj *model.Position) (*model.Organization, error)
+	Person(ctx context.Context, objs []*model.Position) ([]*model.Person, error)
+	Organization(ctx context.Context, objs []*model.Position) ([]*model.Organization, error)
 
-	Region(ctx context.Context, obj *model.Position) (*model.Region, error)
+	Region(ctx context.Context, objs []*model.Position) ([]*model.Region, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -379,19 +379,19 @@ type QueryResolver interface {
 	Search(ctx context.Context, text string, types []model.NodeType, first *int) ([]*model.SearchHit, error)
 }
 type RegionResolver interface {
-	Parent(ctx context.Context, obj *model.Region) (*model.Region, error)
-	Subregions(ctx context.Context, obj *model.Region) ([]*model.Region, error)
-	Positions(ctx context.Context, obj *model.Region, first *int, after *string) (*model.Connection[*model.Position], error)
-	Events(ctx context.Context, obj *model.Region, first *int, after *string) (*model.Connection[*model.Event], error)
+	Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error)
+	Subregions(ctx context.Context, objs []*model.Region) ([][]*model.Region, error)
+	Positions(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Position], error)
+	Events(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Event], error)
 }
 type SourceResolver interface {
-	Publisher(ctx context.Context, obj *model.Source) (*model.Organization, error)
+	Publisher(ctx context.Context, objs []*model.Source) ([]*model.Organization, error)
 }
 type StatementResolver interface {
-	Speaker(ctx context.Context, obj *model.Statement) (model.Entity, error)
-	Event(ctx context.Context, obj *model.Statement) (*model.Event, error)
+	Speaker(ctx context.Context, objs []*model.Statement) ([]model.Entity, error)
+	Event(ctx context.Context, objs []*model.Statement) ([]*model.Event, error)
 
-	About(ctx context.Context, obj *model.Statement) ([]model.Entity, error)
+	About(ctx context.Context, objs []*model.Statement) ([][]model.Entity, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3806,7 +3806,7 @@ func (ec *executionContext) _Citation_source(ctx context.Context, field graphql.
 			return ec.fieldContext_Citation_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Citation().Source(ctx, obj)
+			return ec.resolveBatch_Citation_source(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
@@ -3827,6 +3827,29 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Citation_source(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (any, error) {
+	resolver := ec.Resolvers.Citation()
+	if batch, ok := graphql.BatchParentsFor[*model.Citation](ctx, "Citation"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Source(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Source](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Citation.source",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Source(ctx, []*model.Citation{obj})
+	return graphql.ResolveBatchSingleResult[*model.Source](
+		ctx,
+		results,
+		err,
+		"Citation.source",
+	)
 }
 
 func (ec *executionContext) _Citation_excerpt(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
@@ -4201,7 +4224,7 @@ func (ec *executionContext) _Event_location(ctx context.Context, field graphql.C
 			return ec.fieldContext_Event_location(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Location(ctx, obj)
+			return ec.resolveBatch_Event_location(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -4223,6 +4246,29 @@ func (ec *executionContext) fieldContext_Event_location(_ context.Context, field
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Event_location(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
+	resolver := ec.Resolvers.Event()
+	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Location(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Event.location",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Location(ctx, []*model.Event{obj})
+	return graphql.ResolveBatchSingleResult[*model.Region](
+		ctx,
+		results,
+		err,
+		"Event.location",
+	)
+}
 
 func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4233,7 +4279,7 @@ func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql
 			return ec.fieldContext_Event_organizers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Organizers(ctx, obj)
+			return ec.resolveBatch_Event_organizers(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
@@ -4255,6 +4301,29 @@ func (ec *executionContext) fieldContext_Event_organizers(_ context.Context, fie
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Event_organizers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
+	resolver := ec.Resolvers.Event()
+	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Organizers(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Organization](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Event.organizers",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Organizers(ctx, []*model.Event{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Organization](
+		ctx,
+		results,
+		err,
+		"Event.organizers",
+	)
+}
 
 func (ec *executionContext) _Event_participants(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4265,7 +4334,7 @@ func (ec *executionContext) _Event_participants(ctx context.Context, field graph
 			return ec.fieldContext_Event_participants(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Participants(ctx, obj)
+			return ec.resolveBatch_Event_participants(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
@@ -4287,6 +4356,29 @@ func (ec *executionContext) fieldContext_Event_participants(_ context.Context, f
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Event_participants(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
+	resolver := ec.Resolvers.Event()
+	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Participants(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Participation](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Event.participants",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Participants(ctx, []*model.Event{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Participation](
+		ctx,
+		results,
+		err,
+		"Event.participants",
+	)
+}
 
 func (ec *executionContext) _Event_speakers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4297,7 +4389,7 @@ func (ec *executionContext) _Event_speakers(ctx context.Context, field graphql.C
 			return ec.fieldContext_Event_speakers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Speakers(ctx, obj)
+			return ec.resolveBatch_Event_speakers(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
@@ -4319,6 +4411,29 @@ func (ec *executionContext) fieldContext_Event_speakers(_ context.Context, field
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Event_speakers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
+	resolver := ec.Resolvers.Event()
+	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Speakers(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Person](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Event.speakers",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Speakers(ctx, []*model.Event{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Person](
+		ctx,
+		results,
+		err,
+		"Event.speakers",
+	)
+}
 
 func (ec *executionContext) _Event_statements(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4329,8 +4444,7 @@ func (ec *executionContext) _Event_statements(ctx context.Context, field graphql
 			return ec.fieldContext_Event_statements(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Event().Statements(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Event_statements(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Statement]) graphql.Marshaler {
@@ -4362,6 +4476,30 @@ func (ec *executionContext) fieldContext_Event_statements(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Event_statements(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
+	resolver := ec.Resolvers.Event()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Statements(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Statement]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Event.statements",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Statements(ctx, []*model.Event{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Statement]](
+		ctx,
+		results,
+		err,
+		"Event.statements",
+	)
 }
 
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Event]) (ret graphql.Marshaler) {
@@ -5392,7 +5530,7 @@ func (ec *executionContext) _Organization_parent(ctx context.Context, field grap
 			return ec.fieldContext_Organization_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Parent(ctx, obj)
+			return ec.resolveBatch_Organization_parent(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -5414,6 +5552,29 @@ func (ec *executionContext) fieldContext_Organization_parent(_ context.Context, 
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Organization_parent(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
+	resolver := ec.Resolvers.Organization()
+	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Parent(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Organization](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Organization.parent",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Parent(ctx, []*model.Organization{obj})
+	return graphql.ResolveBatchSingleResult[*model.Organization](
+		ctx,
+		results,
+		err,
+		"Organization.parent",
+	)
+}
 
 func (ec *executionContext) _Organization_units(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5424,7 +5585,7 @@ func (ec *executionContext) _Organization_units(ctx context.Context, field graph
 			return ec.fieldContext_Organization_units(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Units(ctx, obj)
+			return ec.resolveBatch_Organization_units(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
@@ -5446,6 +5607,29 @@ func (ec *executionContext) fieldContext_Organization_units(_ context.Context, f
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Organization_units(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
+	resolver := ec.Resolvers.Organization()
+	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Units(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Organization](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Organization.units",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Units(ctx, []*model.Organization{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Organization](
+		ctx,
+		results,
+		err,
+		"Organization.units",
+	)
+}
 
 func (ec *executionContext) _Organization_seat(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5456,7 +5640,7 @@ func (ec *executionContext) _Organization_seat(ctx context.Context, field graphq
 			return ec.fieldContext_Organization_seat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Seat(ctx, obj)
+			return ec.resolveBatch_Organization_seat(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -5478,6 +5662,29 @@ func (ec *executionContext) fieldContext_Organization_seat(_ context.Context, fi
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Organization_seat(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
+	resolver := ec.Resolvers.Organization()
+	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Seat(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Organization.seat",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Seat(ctx, []*model.Organization{obj})
+	return graphql.ResolveBatchSingleResult[*model.Region](
+		ctx,
+		results,
+		err,
+		"Organization.seat",
+	)
+}
 
 func (ec *executionContext) _Organization_members(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5488,8 +5695,7 @@ func (ec *executionContext) _Organization_members(ctx context.Context, field gra
 			return ec.fieldContext_Organization_members(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Organization().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Organization_members(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Position]) graphql.Marshaler {
@@ -5522,6 +5728,30 @@ func (ec *executionContext) fieldContext_Organization_members(ctx context.Contex
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Organization_members(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
+	resolver := ec.Resolvers.Organization()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Members(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Position]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Organization.members",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Members(ctx, []*model.Organization{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Position]](
+		ctx,
+		results,
+		err,
+		"Organization.members",
+	)
+}
 
 func (ec *executionContext) _Organization_events(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5532,8 +5762,7 @@ func (ec *executionContext) _Organization_events(ctx context.Context, field grap
 			return ec.fieldContext_Organization_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Organization().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Organization_events(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -5565,6 +5794,30 @@ func (ec *executionContext) fieldContext_Organization_events(ctx context.Context
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Organization_events(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
+	resolver := ec.Resolvers.Organization()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Organization.events",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Events(ctx, []*model.Organization{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
+		ctx,
+		results,
+		err,
+		"Organization.events",
+	)
 }
 
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Organization]) (ret graphql.Marshaler) {
@@ -5888,7 +6141,7 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			return ec.fieldContext_Participation_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participation().Person(ctx, obj)
+			return ec.resolveBatch_Participation_person(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -5910,6 +6163,29 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Participation_person(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (any, error) {
+	resolver := ec.Resolvers.Participation()
+	if batch, ok := graphql.BatchParentsFor[*model.Participation](ctx, "Participation"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Person(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Person](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Participation.person",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Person(ctx, []*model.Participation{obj})
+	return graphql.ResolveBatchSingleResult[*model.Person](
+		ctx,
+		results,
+		err,
+		"Participation.person",
+	)
+}
 
 func (ec *executionContext) _Participation_event(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5920,7 +6196,7 @@ func (ec *executionContext) _Participation_event(ctx context.Context, field grap
 			return ec.fieldContext_Participation_event(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participation().Event(ctx, obj)
+			return ec.resolveBatch_Participation_event(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
@@ -5941,6 +6217,29 @@ func (ec *executionContext) fieldContext_Participation_event(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Participation_event(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (any, error) {
+	resolver := ec.Resolvers.Participation()
+	if batch, ok := graphql.BatchParentsFor[*model.Participation](ctx, "Participation"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Event(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Event](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Participation.event",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Event(ctx, []*model.Participation{obj})
+	return graphql.ResolveBatchSingleResult[*model.Event](
+		ctx,
+		results,
+		err,
+		"Participation.event",
+	)
 }
 
 func (ec *executionContext) _Participation_role(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
@@ -6177,7 +6476,7 @@ func (ec *executionContext) _Person_positions(ctx context.Context, field graphql
 			return ec.fieldContext_Person_positions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Positions(ctx, obj)
+			return ec.resolveBatch_Person_positions(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Position) graphql.Marshaler {
@@ -6199,6 +6498,29 @@ func (ec *executionContext) fieldContext_Person_positions(_ context.Context, fie
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Person_positions(ctx context.Context, field graphql.CollectedField, obj *model.Person) (any, error) {
+	resolver := ec.Resolvers.Person()
+	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Positions(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Position](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Person.positions",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Positions(ctx, []*model.Person{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Position](
+		ctx,
+		results,
+		err,
+		"Person.positions",
+	)
+}
 
 func (ec *executionContext) _Person_statements(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6209,8 +6531,7 @@ func (ec *executionContext) _Person_statements(ctx context.Context, field graphq
 			return ec.fieldContext_Person_statements(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Person().Statements(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Person_statements(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Statement]) graphql.Marshaler {
@@ -6243,6 +6564,30 @@ func (ec *executionContext) fieldContext_Person_statements(ctx context.Context, 
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Person_statements(ctx context.Context, field graphql.CollectedField, obj *model.Person) (any, error) {
+	resolver := ec.Resolvers.Person()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Statements(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Statement]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Person.statements",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Statements(ctx, []*model.Person{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Statement]](
+		ctx,
+		results,
+		err,
+		"Person.statements",
+	)
+}
 
 func (ec *executionContext) _Person_events(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6253,8 +6598,7 @@ func (ec *executionContext) _Person_events(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Person_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Person().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Person_events(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -6286,6 +6630,30 @@ func (ec *executionContext) fieldContext_Person_events(ctx context.Context, fiel
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Person_events(ctx context.Context, field graphql.CollectedField, obj *model.Person) (any, error) {
+	resolver := ec.Resolvers.Person()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Person.events",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Events(ctx, []*model.Person{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
+		ctx,
+		results,
+		err,
+		"Person.events",
+	)
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Person]) (ret graphql.Marshaler) {
@@ -6517,7 +6885,7 @@ func (ec *executionContext) _Position_person(ctx context.Context, field graphql.
 			return ec.fieldContext_Position_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Position().Person(ctx, obj)
+			return ec.resolveBatch_Position_person(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -6539,6 +6907,29 @@ func (ec *executionContext) fieldContext_Position_person(_ context.Context, fiel
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Position_person(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
+	resolver := ec.Resolvers.Position()
+	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Person(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Person](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Position.person",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Person(ctx, []*model.Position{obj})
+	return graphql.ResolveBatchSingleResult[*model.Person](
+		ctx,
+		results,
+		err,
+		"Position.person",
+	)
+}
 
 func (ec *executionContext) _Position_organization(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6549,7 +6940,7 @@ func (ec *executionContext) _Position_organization(ctx context.Context, field gr
 			return ec.fieldContext_Position_organization(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Position().Organization(ctx, obj)
+			return ec.resolveBatch_Position_organization(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -6570,6 +6961,29 @@ func (ec *executionContext) fieldContext_Position_organization(_ context.Context
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Position_organization(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
+	resolver := ec.Resolvers.Position()
+	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Organization(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Organization](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Position.organization",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Organization(ctx, []*model.Position{obj})
+	return graphql.ResolveBatchSingleResult[*model.Organization](
+		ctx,
+		results,
+		err,
+		"Position.organization",
+	)
 }
 
 func (ec *executionContext) _Position_title(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
@@ -6604,7 +7018,7 @@ func (ec *executionContext) _Position_region(ctx context.Context, field graphql.
 			return ec.fieldContext_Position_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Position().Region(ctx, obj)
+			return ec.resolveBatch_Position_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -6625,6 +7039,29 @@ func (ec *executionContext) fieldContext_Position_region(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Position_region(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
+	resolver := ec.Resolvers.Position()
+	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Position.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*model.Position{obj})
+	return graphql.ResolveBatchSingleResult[*model.Region](
+		ctx,
+		results,
+		err,
+		"Position.region",
+	)
 }
 
 func (ec *executionContext) _Position_startDate(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
@@ -7817,7 +8254,7 @@ func (ec *executionContext) _Region_parent(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Region_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Region().Parent(ctx, obj)
+			return ec.resolveBatch_Region_parent(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -7839,6 +8276,29 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Region_parent(ctx context.Context, field graphql.CollectedField, obj *model.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Parent(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.parent",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Parent(ctx, []*model.Region{obj})
+	return graphql.ResolveBatchSingleResult[*model.Region](
+		ctx,
+		results,
+		err,
+		"Region.parent",
+	)
+}
 
 func (ec *executionContext) _Region_subregions(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7849,7 +8309,7 @@ func (ec *executionContext) _Region_subregions(ctx context.Context, field graphq
 			return ec.fieldContext_Region_subregions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Region().Subregions(ctx, obj)
+			return ec.resolveBatch_Region_subregions(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Region) graphql.Marshaler {
@@ -7871,6 +8331,29 @@ func (ec *executionContext) fieldContext_Region_subregions(_ context.Context, fi
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Region_subregions(ctx context.Context, field graphql.CollectedField, obj *model.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Subregions(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*model.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.subregions",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Subregions(ctx, []*model.Region{obj})
+	return graphql.ResolveBatchSingleResult[[]*model.Region](
+		ctx,
+		results,
+		err,
+		"Region.subregions",
+	)
+}
 
 func (ec *executionContext) _Region_positions(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7881,8 +8364,7 @@ func (ec *executionContext) _Region_positions(ctx context.Context, field graphql
 			return ec.fieldContext_Region_positions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Positions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Region_positions(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Position]) graphql.Marshaler {
@@ -7915,6 +8397,30 @@ func (ec *executionContext) fieldContext_Region_positions(ctx context.Context, f
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Region_positions(ctx context.Context, field graphql.CollectedField, obj *model.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Positions(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Position]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.positions",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Positions(ctx, []*model.Region{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Position]](
+		ctx,
+		results,
+		err,
+		"Region.positions",
+	)
+}
 
 func (ec *executionContext) _Region_events(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7925,8 +8431,7 @@ func (ec *executionContext) _Region_events(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Region_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Region_events(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -7958,6 +8463,30 @@ func (ec *executionContext) fieldContext_Region_events(ctx context.Context, fiel
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Region_events(ctx context.Context, field graphql.CollectedField, obj *model.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.events",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Events(ctx, []*model.Region{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
+		ctx,
+		results,
+		err,
+		"Region.events",
+	)
 }
 
 func (ec *executionContext) _RegionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.Region]) (ret graphql.Marshaler) {
@@ -8313,7 +8842,7 @@ func (ec *executionContext) _Source_publisher(ctx context.Context, field graphql
 			return ec.fieldContext_Source_publisher(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Source().Publisher(ctx, obj)
+			return ec.resolveBatch_Source_publisher(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -8334,6 +8863,29 @@ func (ec *executionContext) fieldContext_Source_publisher(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Source_publisher(ctx context.Context, field graphql.CollectedField, obj *model.Source) (any, error) {
+	resolver := ec.Resolvers.Source()
+	if batch, ok := graphql.BatchParentsFor[*model.Source](ctx, "Source"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Publisher(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Organization](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Source.publisher",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Publisher(ctx, []*model.Source{obj})
+	return graphql.ResolveBatchSingleResult[*model.Organization](
+		ctx,
+		results,
+		err,
+		"Source.publisher",
+	)
 }
 
 func (ec *executionContext) _Source_author(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
@@ -8703,7 +9255,7 @@ func (ec *executionContext) _Statement_speaker(ctx context.Context, field graphq
 			return ec.fieldContext_Statement_speaker(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Statement().Speaker(ctx, obj)
+			return ec.resolveBatch_Statement_speaker(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -8725,6 +9277,29 @@ func (ec *executionContext) fieldContext_Statement_speaker(_ context.Context, fi
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Statement_speaker(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (any, error) {
+	resolver := ec.Resolvers.Statement()
+	if batch, ok := graphql.BatchParentsFor[*model.Statement](ctx, "Statement"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Speaker(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[model.Entity](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Statement.speaker",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Speaker(ctx, []*model.Statement{obj})
+	return graphql.ResolveBatchSingleResult[model.Entity](
+		ctx,
+		results,
+		err,
+		"Statement.speaker",
+	)
+}
 
 func (ec *executionContext) _Statement_event(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -8735,7 +9310,7 @@ func (ec *executionContext) _Statement_event(ctx context.Context, field graphql.
 			return ec.fieldContext_Statement_event(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Statement().Event(ctx, obj)
+			return ec.resolveBatch_Statement_event(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
@@ -8756,6 +9331,29 @@ func (ec *executionContext) fieldContext_Statement_event(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Statement_event(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (any, error) {
+	resolver := ec.Resolvers.Statement()
+	if batch, ok := graphql.BatchParentsFor[*model.Statement](ctx, "Statement"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Event(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.Event](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Statement.event",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Event(ctx, []*model.Statement{obj})
+	return graphql.ResolveBatchSingleResult[*model.Event](
+		ctx,
+		results,
+		err,
+		"Statement.event",
+	)
 }
 
 func (ec *executionContext) _Statement_date(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
@@ -8790,7 +9388,7 @@ func (ec *executionContext) _Statement_about(ctx context.Context, field graphql.
 			return ec.fieldContext_Statement_about(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Statement().About(ctx, obj)
+			return ec.resolveBatch_Statement_about(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
@@ -8811,6 +9409,29 @@ func (ec *executionContext) fieldContext_Statement_about(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Statement_about(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (any, error) {
+	resolver := ec.Resolvers.Statement()
+	if batch, ok := graphql.BatchParentsFor[*model.Statement](ctx, "Statement"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.About(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]model.Entity](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Statement.about",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.About(ctx, []*model.Statement{obj})
+	return graphql.ResolveBatchSingleResult[[]model.Entity](
+		ctx,
+		results,
+		err,
+		"Statement.about",
+	)
 }
 
 func (ec *executionContext) _Statement_citations(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
@@ -13212,6 +13833,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Citation", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13295,6 +13917,56 @@ func (ec *executionContext) marshalNEntity2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+	{
+		var batchItemsRegion []*model.Region
+		batchIdxMapRegion := map[int]int{}
+		var batchItemsPerson []*model.Person
+		batchIdxMapPerson := map[int]int{}
+		var batchItemsOrganization []*model.Organization
+		batchIdxMapOrganization := map[int]int{}
+		var batchItemsEvent []*model.Event
+		batchIdxMapEvent := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, &concrete)
+			case *model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, concrete)
+			case model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, &concrete)
+			case *model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, concrete)
+			case model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, &concrete)
+			case *model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, concrete)
+			case model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, &concrete)
+			case *model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, concrete)
+			}
+		}
+		if len(batchItemsRegion) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Region", batchItemsRegion, batchIdxMapRegion)
+		}
+		if len(batchItemsPerson) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Person", batchItemsPerson, batchIdxMapPerson)
+		}
+		if len(batchItemsOrganization) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Organization", batchItemsOrganization, batchIdxMapOrganization)
+		}
+		if len(batchItemsEvent) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Event", batchItemsEvent, batchIdxMapEvent)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13311,6 +13983,7 @@ func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Event", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13469,6 +14142,78 @@ func (ec *executionContext) marshalNNode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	{
+		var batchItemsRegion []*model.Region
+		batchIdxMapRegion := map[int]int{}
+		var batchItemsPerson []*model.Person
+		batchIdxMapPerson := map[int]int{}
+		var batchItemsOrganization []*model.Organization
+		batchIdxMapOrganization := map[int]int{}
+		var batchItemsEvent []*model.Event
+		batchIdxMapEvent := map[int]int{}
+		var batchItemsStatement []*model.Statement
+		batchIdxMapStatement := map[int]int{}
+		var batchItemsSource []*model.Source
+		batchIdxMapSource := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, &concrete)
+			case *model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, concrete)
+			case model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, &concrete)
+			case *model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, concrete)
+			case model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, &concrete)
+			case *model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, concrete)
+			case model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, &concrete)
+			case *model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, concrete)
+			case model.Statement:
+				batchIdxMapStatement[i] = len(batchItemsStatement)
+				batchItemsStatement = append(batchItemsStatement, &concrete)
+			case *model.Statement:
+				batchIdxMapStatement[i] = len(batchItemsStatement)
+				batchItemsStatement = append(batchItemsStatement, concrete)
+			case model.Source:
+				batchIdxMapSource[i] = len(batchItemsSource)
+				batchItemsSource = append(batchItemsSource, &concrete)
+			case *model.Source:
+				batchIdxMapSource[i] = len(batchItemsSource)
+				batchItemsSource = append(batchItemsSource, concrete)
+			}
+		}
+		if len(batchItemsRegion) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Region", batchItemsRegion, batchIdxMapRegion)
+		}
+		if len(batchItemsPerson) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Person", batchItemsPerson, batchIdxMapPerson)
+		}
+		if len(batchItemsOrganization) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Organization", batchItemsOrganization, batchIdxMapOrganization)
+		}
+		if len(batchItemsEvent) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Event", batchItemsEvent, batchIdxMapEvent)
+		}
+		if len(batchItemsStatement) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Statement", batchItemsStatement, batchIdxMapStatement)
+		}
+		if len(batchItemsSource) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Source", batchItemsSource, batchIdxMapSource)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13489,6 +14234,7 @@ func (ec *executionContext) marshalNNodeType2githubᚗcomᚋkgqlᚋkgqlᚋgraph�
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Organization", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13568,6 +14314,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgra
 }
 
 func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Participation", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13597,6 +14344,7 @@ func (ec *executionContext) unmarshalNParticipationInput2map(ctx context.Context
 }
 
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Person", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13658,6 +14406,7 @@ func (ec *executionContext) unmarshalNPersonInput2map(ctx context.Context, v any
 }
 
 func (ec *executionContext) marshalNPosition2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Position) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Position", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13719,6 +14468,7 @@ func (ec *executionContext) unmarshalNPositionInput2map(ctx context.Context, v a
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Region", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13814,6 +14564,7 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgr
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Source) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Source", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -13875,6 +14626,7 @@ func (ec *executionContext) unmarshalNSourceInput2map(ctx context.Context, v any
 }
 
 func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Statement) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Statement", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -73,31 +73,6 @@ func connection[T any](nodes []*store.Node, hasNext, hasPrev bool, wrap func(*st
 	return c
 }
 
-// adjConnection pages through the neighbours q names (q.First and q.After are set from the
-// arguments); totalCount comes from the degree counter, without a scan.
-func adjConnection[T any](ctx context.Context, q store.AdjQuery, first *int, after *string, wrap func(*store.Node) T) (*model.Connection[T], error) {
-	n, a, err := pageArgs(first, after, q.Kind)
-	if err != nil {
-		return nil, err
-	}
-	l := loaders.For(ctx)
-	deg := store.Degree{ID: q.ID, Rel: q.Rel, Out: q.Out, Kind: q.Kind}
-	count := func(ctx context.Context) (int, error) { return l.Degree(ctx, deg) }
-	if n == 0 {
-		return connection(nil, false, !a.IsZero(), wrap, count), nil
-	}
-	q.After, q.First = a, n
-	page, err := l.Adjacent(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	nodes, err := l.Nodes(ctx, page.IDs)
-	if err != nil {
-		return nil, err
-	}
-	return connection(nodes, page.HasNext, !a.IsZero(), wrap, count), nil
-}
-
 // idsConnection pages through a list of IDs computed in memory (sorted, distinct).
 func idsConnection[T any](ctx context.Context, ids []store.ID, kind store.Kind, first *int, after *string, wrap func(*store.Node) T) (*model.Connection[T], error) {
 	n, a, err := pageArgs(first, after, kind)
@@ -128,12 +103,12 @@ func listConnection[T any](s *store.Store, ctx context.Context, kind store.Kind,
 		return nil, err
 	}
 	count := func(context.Context) (int, error) { return s.CountKind(kind) }
-	if n == 0 {
-		return connection(nil, false, !a.IsZero(), wrap, count), nil
-	}
-	nodes, more, err := s.List(kind, a, n)
+	nodes, more, err := s.List(kind, a, max(n, 1)) // first: 0 still reads one, for hasNextPage
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return connection(nil, len(nodes) > 0, !a.IsZero(), wrap, count), nil
 	}
 	loaders.For(ctx).Prime(nodes...)
 	return connection(nodes, more, !a.IsZero(), wrap, count), nil

@@ -14,34 +14,40 @@ import (
 	"github.com/kgql/kgql/store"
 )
 
-// Source is the resolver for the source field.
-func (r *citationResolver) Source(ctx context.Context, obj *model.Citation) (*model.Source, error) {
-	return linkedSource(ctx, obj.SourceID)
+// Source is the batch resolver for the source field.
+func (r *citationResolver) Source(ctx context.Context, objs []*model.Citation) ([]*model.Source, error) {
+	ids := make([]store.ID, len(objs))
+	for i, c := range objs {
+		ids[i] = c.SourceID
+	}
+	return wrapAt(ctx, ids, asSource)
 }
 
-// Location is the resolver for the location field.
-func (r *eventResolver) Location(ctx context.Context, obj *model.Event) (*model.Region, error) {
-	return linked(ctx, obj.N, store.RelLocation, asRegion)
+// Location is the batch resolver for the location field.
+func (r *eventResolver) Location(ctx context.Context, objs []*model.Event) ([]*model.Region, error) {
+	return batchLinked(ctx, objs, store.RelLocation, asRegion)
 }
 
-// Organizers is the resolver for the organizers field.
-func (r *eventResolver) Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error) {
-	return linkedAll(ctx, obj.N, store.RelOrganizer, asOrg)
+// Organizers is the batch resolver for the organizers field.
+func (r *eventResolver) Organizers(ctx context.Context, objs []*model.Event) ([][]*model.Organization, error) {
+	return batchLinkedAll(ctx, objs, store.RelOrganizer, asOrg)
 }
 
-// Participants is the resolver for the participants field.
-func (r *eventResolver) Participants(ctx context.Context, obj *model.Event) ([]*model.Participation, error) {
-	return reverse(ctx, obj.N, store.RelEvent, store.KindParticipation, asParticipation)
+// Participants is the batch resolver for the participants field.
+func (r *eventResolver) Participants(ctx context.Context, objs []*model.Event) ([][]*model.Participation, error) {
+	return batchReverse(ctx, objs, store.RelEvent, store.KindParticipation, asParticipation)
 }
 
-// Speakers is the resolver for the speakers field.
-func (r *eventResolver) Speakers(ctx context.Context, obj *model.Event) ([]*model.Person, error) {
-	return speakers(ctx, obj.N)
+// Speakers is the batch resolver for the speakers field.
+func (r *eventResolver) Speakers(ctx context.Context, objs []*model.Event) ([][]*model.Person, error) {
+	return each(ctx, objs, func(ctx context.Context, e *model.Event) ([]*model.Person, error) {
+		return speakers(ctx, e.N)
+	})
 }
 
-// Statements is the resolver for the statements field.
-func (r *eventResolver) Statements(ctx context.Context, obj *model.Event, first *int, after *string) (*model.Connection[*model.Statement], error) {
-	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelEvent, Kind: store.KindStatement}, first, after, asStatement)
+// Statements is the batch resolver for the statements field.
+func (r *eventResolver) Statements(ctx context.Context, objs []*model.Event, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
+	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelEvent, Kind: store.KindStatement}, first, after, asStatement)
 }
 
 // UpsertPerson is the resolver for the upsertPerson field.
@@ -136,73 +142,75 @@ func (r *mutationResolver) ImportRecords(ctx context.Context, ndjson string) (*m
 	return r.importNDJSON(ctx, ndjson)
 }
 
-// Parent is the resolver for the parent field.
-func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error) {
-	return linked(ctx, obj.N, store.RelParent, asOrg)
+// Parent is the batch resolver for the parent field.
+func (r *organizationResolver) Parent(ctx context.Context, objs []*model.Organization) ([]*model.Organization, error) {
+	return batchLinked(ctx, objs, store.RelParent, asOrg)
 }
 
-// Units is the resolver for the units field.
-func (r *organizationResolver) Units(ctx context.Context, obj *model.Organization) ([]*model.Organization, error) {
-	return reverse(ctx, obj.N, store.RelParent, store.KindOrganization, asOrg)
+// Units is the batch resolver for the units field.
+func (r *organizationResolver) Units(ctx context.Context, objs []*model.Organization) ([][]*model.Organization, error) {
+	return batchReverse(ctx, objs, store.RelParent, store.KindOrganization, asOrg)
 }
 
-// Seat is the resolver for the seat field.
-func (r *organizationResolver) Seat(ctx context.Context, obj *model.Organization) (*model.Region, error) {
-	return linked(ctx, obj.N, store.RelSeat, asRegion)
+// Seat is the batch resolver for the seat field.
+func (r *organizationResolver) Seat(ctx context.Context, objs []*model.Organization) ([]*model.Region, error) {
+	return batchLinked(ctx, objs, store.RelSeat, asRegion)
 }
 
-// Members is the resolver for the members field.
-func (r *organizationResolver) Members(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.Connection[*model.Position], error) {
-	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelOrganization, Kind: store.KindPosition}, first, after, asPosition)
+// Members is the batch resolver for the members field.
+func (r *organizationResolver) Members(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Position], error) {
+	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelOrganization, Kind: store.KindPosition}, first, after, asPosition)
 }
 
-// Events is the resolver for the events field.
-func (r *organizationResolver) Events(ctx context.Context, obj *model.Organization, first *int, after *string) (*model.Connection[*model.Event], error) {
-	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelOrganizer, Kind: store.KindEvent}, first, after, asEvent)
+// Events is the batch resolver for the events field.
+func (r *organizationResolver) Events(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Event], error) {
+	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelOrganizer, Kind: store.KindEvent}, first, after, asEvent)
 }
 
-// Person is the resolver for the person field.
-func (r *participationResolver) Person(ctx context.Context, obj *model.Participation) (*model.Person, error) {
-	return linked(ctx, obj.N, store.RelPerson, asPerson)
+// Person is the batch resolver for the person field.
+func (r *participationResolver) Person(ctx context.Context, objs []*model.Participation) ([]*model.Person, error) {
+	return batchLinked(ctx, objs, store.RelPerson, asPerson)
 }
 
-// Event is the resolver for the event field.
-func (r *participationResolver) Event(ctx context.Context, obj *model.Participation) (*model.Event, error) {
-	return linked(ctx, obj.N, store.RelEvent, asEvent)
+// Event is the batch resolver for the event field.
+func (r *participationResolver) Event(ctx context.Context, objs []*model.Participation) ([]*model.Event, error) {
+	return batchLinked(ctx, objs, store.RelEvent, asEvent)
 }
 
-// Positions is the resolver for the positions field.
-func (r *personResolver) Positions(ctx context.Context, obj *model.Person) ([]*model.Position, error) {
-	return reverse(ctx, obj.N, store.RelPerson, store.KindPosition, asPosition)
+// Positions is the batch resolver for the positions field.
+func (r *personResolver) Positions(ctx context.Context, objs []*model.Person) ([][]*model.Position, error) {
+	return batchReverse(ctx, objs, store.RelPerson, store.KindPosition, asPosition)
 }
 
-// Statements is the resolver for the statements field.
-func (r *personResolver) Statements(ctx context.Context, obj *model.Person, first *int, after *string) (*model.Connection[*model.Statement], error) {
-	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelSpeaker, Kind: store.KindStatement}, first, after, asStatement)
+// Statements is the batch resolver for the statements field.
+func (r *personResolver) Statements(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
+	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelSpeaker, Kind: store.KindStatement}, first, after, asStatement)
 }
 
-// Events is the resolver for the events field.
-func (r *personResolver) Events(ctx context.Context, obj *model.Person, first *int, after *string) (*model.Connection[*model.Event], error) {
-	ids, err := personEvents(ctx, obj.N)
-	if err != nil {
-		return nil, err
-	}
-	return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
+// Events is the batch resolver for the events field.
+func (r *personResolver) Events(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Event], error) {
+	return each(ctx, objs, func(ctx context.Context, p *model.Person) (*model.Connection[*model.Event], error) {
+		ids, err := personEvents(ctx, p.N)
+		if err != nil {
+			return nil, err
+		}
+		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
+	})
 }
 
-// Person is the resolver for the person field.
-func (r *positionResolver) Person(ctx context.Context, obj *model.Position) (*model.Person, error) {
-	return linked(ctx, obj.N, store.RelPerson, asPerson)
+// Person is the batch resolver for the person field.
+func (r *positionResolver) Person(ctx context.Context, objs []*model.Position) ([]*model.Person, error) {
+	return batchLinked(ctx, objs, store.RelPerson, asPerson)
 }
 
-// Organization is the resolver for the organization field.
-func (r *positionResolver) Organization(ctx context.Context, obj *model.Position) (*model.Organization, error) {
-	return linked(ctx, obj.N, store.RelOrganization, asOrg)
+// Organization is the batch resolver for the organization field.
+func (r *positionResolver) Organization(ctx context.Context, objs []*model.Position) ([]*model.Organization, error) {
+	return batchLinked(ctx, objs, store.RelOrganization, asOrg)
 }
 
-// Region is the resolver for the region field.
-func (r *positionResolver) Region(ctx context.Context, obj *model.Position) (*model.Region, error) {
-	return linked(ctx, obj.N, store.RelRegion, asRegion)
+// Region is the batch resolver for the region field.
+func (r *positionResolver) Region(ctx context.Context, objs []*model.Position) ([]*model.Region, error) {
+	return batchLinked(ctx, objs, store.RelRegion, asRegion)
 }
 
 // Node is the resolver for the node field.
@@ -305,48 +313,50 @@ func (r *queryResolver) Search(ctx context.Context, text string, types []model.N
 	return r.search(ctx, text, types, first)
 }
 
-// Parent is the resolver for the parent field.
-func (r *regionResolver) Parent(ctx context.Context, obj *model.Region) (*model.Region, error) {
-	return linked(ctx, obj.N, store.RelParent, asRegion)
+// Parent is the batch resolver for the parent field.
+func (r *regionResolver) Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error) {
+	return batchLinked(ctx, objs, store.RelParent, asRegion)
 }
 
-// Subregions is the resolver for the subregions field.
-func (r *regionResolver) Subregions(ctx context.Context, obj *model.Region) ([]*model.Region, error) {
-	return reverse(ctx, obj.N, store.RelParent, store.KindRegion, asRegion)
+// Subregions is the batch resolver for the subregions field.
+func (r *regionResolver) Subregions(ctx context.Context, objs []*model.Region) ([][]*model.Region, error) {
+	return batchReverse(ctx, objs, store.RelParent, store.KindRegion, asRegion)
 }
 
-// Positions is the resolver for the positions field.
-func (r *regionResolver) Positions(ctx context.Context, obj *model.Region, first *int, after *string) (*model.Connection[*model.Position], error) {
-	return adjConnection(ctx, store.AdjQuery{ID: obj.N.ID, Rel: store.RelRegion, Kind: store.KindPosition}, first, after, asPosition)
+// Positions is the batch resolver for the positions field.
+func (r *regionResolver) Positions(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Position], error) {
+	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelRegion, Kind: store.KindPosition}, first, after, asPosition)
 }
 
-// Events is the resolver for the events field.
-func (r *regionResolver) Events(ctx context.Context, obj *model.Region, first *int, after *string) (*model.Connection[*model.Event], error) {
-	ids, err := regionEvents(ctx, obj.N)
-	if err != nil {
-		return nil, err
-	}
-	return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
+// Events is the batch resolver for the events field.
+func (r *regionResolver) Events(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Event], error) {
+	return each(ctx, objs, func(ctx context.Context, reg *model.Region) (*model.Connection[*model.Event], error) {
+		ids, err := regionEvents(ctx, reg.N)
+		if err != nil {
+			return nil, err
+		}
+		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
+	})
 }
 
-// Publisher is the resolver for the publisher field.
-func (r *sourceResolver) Publisher(ctx context.Context, obj *model.Source) (*model.Organization, error) {
-	return linked(ctx, obj.N, store.RelPublisher, asOrg)
+// Publisher is the batch resolver for the publisher field.
+func (r *sourceResolver) Publisher(ctx context.Context, objs []*model.Source) ([]*model.Organization, error) {
+	return batchLinked(ctx, objs, store.RelPublisher, asOrg)
 }
 
-// Speaker is the resolver for the speaker field.
-func (r *statementResolver) Speaker(ctx context.Context, obj *model.Statement) (model.Entity, error) {
-	return linked(ctx, obj.N, store.RelSpeaker, asEntity)
+// Speaker is the batch resolver for the speaker field.
+func (r *statementResolver) Speaker(ctx context.Context, objs []*model.Statement) ([]model.Entity, error) {
+	return batchLinked(ctx, objs, store.RelSpeaker, asEntity)
 }
 
-// Event is the resolver for the event field.
-func (r *statementResolver) Event(ctx context.Context, obj *model.Statement) (*model.Event, error) {
-	return linked(ctx, obj.N, store.RelEvent, asEvent)
+// Event is the batch resolver for the event field.
+func (r *statementResolver) Event(ctx context.Context, objs []*model.Statement) ([]*model.Event, error) {
+	return batchLinked(ctx, objs, store.RelEvent, asEvent)
 }
 
-// About is the resolver for the about field.
-func (r *statementResolver) About(ctx context.Context, obj *model.Statement) ([]model.Entity, error) {
-	return linkedAll(ctx, obj.N, store.RelAbout, asEntity)
+// About is the batch resolver for the about field.
+func (r *statementResolver) About(ctx context.Context, objs []*model.Statement) ([][]model.Entity, error) {
+	return batchLinkedAll(ctx, objs, store.RelAbout, asEntity)
 }
 
 // Citation returns CitationResolver implementation.

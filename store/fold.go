@@ -33,7 +33,7 @@ func Fold(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			b.WriteRune(foldRune(r))
+			b.WriteString(foldRune(r))
 		default:
 			space = true
 		}
@@ -41,23 +41,23 @@ func Fold(s string) string {
 	return b.String()
 }
 
-// foldRune lower-cases r and maps the few Latin letters that do not decompose.
-func foldRune(r rune) rune {
+// foldRune lower-cases r and spells out the few Latin letters that do not decompose.
+func foldRune(r rune) string {
 	switch r {
 	case 'ß':
-		return 's'
+		return "ss"
 	case 'Ø', 'ø':
-		return 'o'
+		return "o"
 	case 'Æ', 'æ':
-		return 'e'
+		return "ae"
 	case 'Œ', 'œ':
-		return 'o'
+		return "oe"
 	case 'Đ', 'đ':
-		return 'd'
+		return "d"
 	case 'Ł', 'ł':
-		return 'l'
+		return "l"
 	}
-	return unicode.ToLower(r)
+	return string(unicode.ToLower(r))
 }
 
 // Slug returns the contract's slug of s: accents folded, lower-cased, every run of characters

@@ -86,10 +86,22 @@ type AdjQuery struct {
 type AdjPage struct {
 	IDs     []ID
 	HasNext bool
+	// Nodes holds the neighbours' records, aligned with IDs, when asked for (AdjacentNodes).
+	Nodes []*Node
 }
 
 // Adjacent answers many neighbour pages in one read transaction, with key-only iteration.
 func (s *Store) Adjacent(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
+	return s.adjacent(qs, false)
+}
+
+// AdjacentNodes is Adjacent that also reads the neighbours' records, in the same transaction:
+// a page and its nodes in one round trip.
+func (s *Store) AdjacentNodes(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
+	return s.adjacent(qs, true)
+}
+
+func (s *Store) adjacent(qs []AdjQuery, withNodes bool) (map[AdjQuery]AdjPage, error) {
 	out := make(map[AdjQuery]AdjPage, len(qs))
 	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
@@ -101,7 +113,12 @@ func (s *Store) Adjacent(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
 			prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
 			var page AdjPage
 			start := prefix
-			if !q.After.IsZero() {
+			switch {
+			case q.After.IsZero() || (q.Kind != 0 && q.After.Kind < q.Kind):
+			case q.Kind != 0 && q.After.Kind > q.Kind:
+				out[q] = page // every neighbour of the kind comes before After
+				continue
+			default:
 				start = adjSeek(q.Out, q.ID, q.Rel, q.After)
 			}
 			for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
@@ -110,6 +127,16 @@ func (s *Store) Adjacent(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
 					break
 				}
 				page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
+			}
+			if withNodes {
+				page.Nodes = make([]*Node, len(page.IDs))
+				for i, id := range page.IDs {
+					n, err := getNode(txn, id)
+					if err != nil && !errors.Is(err, ErrNotFound) {
+						return err
+					}
+					page.Nodes[i] = n
+				}
 			}
 			out[q] = page
 		}
@@ -164,7 +191,11 @@ func (s *Store) List(k Kind, after ID, first int) ([]*Node, bool, error) {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: min(max(first, 1), 100), Prefix: prefix})
 		defer it.Close()
 		start := prefix
-		if !after.IsZero() {
+		switch {
+		case after.IsZero() || after.Kind < k:
+		case after.Kind > k:
+			return nil // every record of kind k comes before after
+		default:
 			start = append(entityKey(after), 0xff)
 		}
 		for it.Seek(start); it.Valid(); it.Next() {

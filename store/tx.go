@@ -14,7 +14,21 @@ import (
 type Tx struct {
 	s   *Store
 	txn *badger.Txn
+	ops int // writes so far, see Full
 }
+
+// txOpsBudget is how many writes a transaction takes before Full says to commit: well below
+// Badger's per-transaction limit (about 100k entries with the default 64 MiB memtable), so that
+// one more record always fits.
+const txOpsBudget = 30000
+
+// Full reports whether the transaction holds enough writes that a bulk writer should commit it
+// and continue in a new one.
+func (tx *Tx) Full() bool { return tx.ops >= txOpsBudget }
+
+func (tx *Tx) set(k, v []byte) error { tx.ops++; return tx.txn.Set(k, v) }
+
+func (tx *Tx) del(k []byte) error { tx.ops++; return tx.txn.Delete(k) }
 
 // NewID allocates an ID for a new record of kind k.
 func (tx *Tx) NewID(k Kind) (ID, error) { return tx.s.NewID(k) }
@@ -37,7 +51,7 @@ func (tx *Tx) LookupIdentity(n *Node) (ID, error) {
 
 // Put writes n (n.ID set, new or existing) and brings every index in step with it: external key,
 // natural identity, name and token indexes, out- and in-edges of its links and citations, degree
-// and kind counts. A key already owned by another record is ErrConflict.
+// and kind counts. A key, or a natural identity, already owned by another record is ErrConflict.
 func (tx *Tx) Put(n *Node) error {
 	if n.ID.IsZero() || n.ID.Kind != n.Kind {
 		return fmt.Errorf("%w: record without id", ErrInvalid)
@@ -56,11 +70,19 @@ func (tx *Tx) Put(n *Node) error {
 			return err
 		}
 	}
+	if ns, k := n.Identity(); ns != "" {
+		switch owner, err := lookup(tx.txn, ns, k); {
+		case err == nil && owner != n.ID:
+			return fmt.Errorf("%w: the same %s already exists as %s", ErrConflict, strings.ToLower(n.Kind.String()), owner)
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
 	v, err := encodeNode(n)
 	if err != nil {
 		return err
 	}
-	if err := tx.txn.Set(entityKey(n.ID), v); err != nil {
+	if err := tx.set(entityKey(n.ID), v); err != nil {
 		return err
 	}
 	if old == nil {
@@ -78,7 +100,7 @@ func (tx *Tx) Delete(id ID) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.txn.Delete(entityKey(id)); err != nil {
+	if err := tx.del(entityKey(id)); err != nil {
 		return err
 	}
 	if err := tx.addCount(kindCountKey(id.Kind), -1); err != nil {
@@ -92,14 +114,14 @@ func (tx *Tx) reindex(old, n *Node) error {
 	ok, nk := derivedKeys(old), derivedKeys(n)
 	for k := range ok {
 		if _, keep := nk[k]; !keep {
-			if err := tx.txn.Delete([]byte(k)); err != nil {
+			if err := tx.del([]byte(k)); err != nil {
 				return err
 			}
 		}
 	}
 	for k, v := range nk {
 		if ov, had := ok[k]; !had || ov != v {
-			if err := tx.txn.Set([]byte(k), []byte(v)); err != nil {
+			if err := tx.set([]byte(k), []byte(v)); err != nil {
 				return err
 			}
 		}
@@ -149,10 +171,10 @@ func edgesOf(n *Node) map[edge]struct{} {
 // setEdge writes or deletes both directions of e and adjusts both degree counts.
 func (tx *Tx) setEdge(e edge, add bool) error {
 	delta := int64(1)
-	op := func(k []byte) error { return tx.txn.Set(k, nil) }
+	op := func(k []byte) error { return tx.set(k, nil) }
 	if !add {
 		delta = -1
-		op = tx.txn.Delete
+		op = tx.del
 	}
 	if err := op(outKey(e.src, e.rel, e.dst)); err != nil {
 		return err
@@ -174,9 +196,9 @@ func (tx *Tx) addCount(key []byte, delta int64) error {
 	}
 	next := int64(cur) + delta
 	if next <= 0 {
-		return tx.txn.Delete(key)
+		return tx.del(key)
 	}
-	return tx.txn.Set(key, encodeUint(uint64(next)))
+	return tx.set(key, encodeUint(uint64(next)))
 }
 
 // derivedKeys returns the index keys (and their values) that record n implies, other than edges

@@ -16,7 +16,7 @@ import (
 
 // wait is how long a loader collects keys before it calls the store. gqlgen resolves sibling
 // fields concurrently, so a short wait is enough to gather one level of a query.
-const wait = 500 * time.Microsecond
+const wait = 2 * time.Millisecond
 
 // Loaders are the per-operation loaders.
 type Loaders struct {
@@ -33,7 +33,7 @@ func New(s *store.Store) *Loaders {
 			return s.GetMany(ids)
 		}, opts...),
 		adj: dataloadgen.NewMappedLoader(func(_ context.Context, qs []store.AdjQuery) (map[store.AdjQuery]store.AdjPage, error) {
-			return s.Adjacent(qs)
+			return s.AdjacentNodes(qs) // pages with their records: one round trip, not two
 		}, opts...),
 		degrees: dataloadgen.NewMappedLoader(func(_ context.Context, ds []store.Degree) (map[store.Degree]int, error) {
 			return s.Degrees(ds)
@@ -84,6 +84,29 @@ func (l *Loaders) Nodes(ctx context.Context, ids []store.ID) ([]*store.Node, err
 	return out, nil
 }
 
+// NodesAt returns the records with those ids, aligned with ids: nil where an id is zero or has no
+// record.
+func (l *Loaders) NodesAt(ctx context.Context, ids []store.ID) ([]*store.Node, error) {
+	thunks := make([]func() (*store.Node, error), len(ids))
+	for i, id := range ids {
+		if !id.IsZero() {
+			thunks[i] = l.nodes.LoadThunk(ctx, id)
+		}
+	}
+	out := make([]*store.Node, len(ids))
+	for i, th := range thunks {
+		if th == nil {
+			continue
+		}
+		n, err := th()
+		if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
 // Prime puts records already read (by a root field) in the node cache.
 func (l *Loaders) Prime(ns ...*store.Node) {
 	for _, n := range ns {
@@ -91,16 +114,8 @@ func (l *Loaders) Prime(ns ...*store.Node) {
 	}
 }
 
-// Adjacent returns one page of neighbours.
-func (l *Loaders) Adjacent(ctx context.Context, q store.AdjQuery) (store.AdjPage, error) {
-	p, err := l.adj.Load(ctx, q)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return store.AdjPage{}, nil
-	}
-	return p, err
-}
-
-// AdjacentMany returns pages for several queries, batched together.
+// AdjacentMany returns pages of neighbours, with their records (AdjPage.Nodes), for several
+// queries batched together. The records also go into the node cache.
 func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]store.AdjPage, error) {
 	thunks := make([]func() (store.AdjPage, error), len(qs))
 	for i, q := range qs {
@@ -113,6 +128,11 @@ func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]stor
 			return nil, err
 		}
 		out[i] = p
+		for _, n := range p.Nodes {
+			if n != nil {
+				l.nodes.Prime(n.ID, n)
+			}
+		}
 	}
 	return out, nil
 }

@@ -18,6 +18,9 @@ type Record struct {
 	N *store.Node
 }
 
+// Rec returns the store record.
+func (r Record) Rec() *store.Node { return r.N }
+
 // ID is the record's public id.
 func (r Record) ID() string { return r.N.ID.String() }
 

@@ -10,7 +10,8 @@ import (
 	"github.com/kgql/kgql/store"
 )
 
-// chunkSize is how many records one write transaction holds. Validation of the whole input happens
+// chunkSize is how many records one write transaction holds at most (fewer when they imply many
+// keys: see store.Tx.Full). Validation of the whole input happens
 // before the first chunk is written, so a bad input writes nothing; an import interrupted between
 // chunks converges when it is run again, because every record is an idempotent upsert.
 const chunkSize = 2000
@@ -60,24 +61,28 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 	for _, r := range recs {
 		res.ByType[r.kind.String()]++
 	}
-	seen := map[store.ID]bool{}
-	for lo := 0; lo < len(recs); lo += chunkSize {
-		hi := min(lo+chunkSize, len(recs))
-		var created, updated, unchanged int
+	// Each distinct record counts once: created if it did not exist before the import, else
+	// updated if any of its lines changed it, else unchanged.
+	existed := map[store.ID]bool{} // first sight: did the record exist?
+	changed := map[store.ID]bool{}
+	for lo := 0; lo < len(recs); {
+		var hi int
+		var ex, ch map[store.ID]bool // this attempt's sightings, kept only if it commits
 		err := s.UpdateLocked(func(tx *store.Tx) error {
-			created, updated, unchanged = 0, 0, 0
-			for i := lo; i < hi; i++ {
-				c, err := applyRecord(tx, recs[i], p.ids[i], p)
+			ex, ch = map[store.ID]bool{}, map[store.ID]bool{}
+			for hi = lo; hi < len(recs) && hi-lo < chunkSize && !tx.Full(); hi++ {
+				id := p.ids[hi]
+				c, err := applyRecord(tx, recs[hi], id, p)
 				if err != nil {
 					return err
 				}
-				switch {
-				case c == changeCreated && !seen[p.ids[i]]:
-					created++
-				case c == changeNone && !seen[p.ids[i]]:
-					unchanged++
-				case !seen[p.ids[i]]:
-					updated++
+				if _, ok := existed[id]; !ok {
+					if _, ok := ex[id]; !ok {
+						ex[id] = c != changeCreated
+					}
+				}
+				if c != changeNone {
+					ch[id] = true
 				}
 			}
 			return nil
@@ -85,12 +90,23 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i := lo; i < hi; i++ {
-			seen[p.ids[i]] = true
+		for id, v := range ex {
+			existed[id] = v
 		}
-		res.Created += created
-		res.Updated += updated
-		res.Unchanged += unchanged
+		for id := range ch {
+			changed[id] = true
+		}
+		lo = hi
+	}
+	for id, was := range existed {
+		switch {
+		case !was:
+			res.Created++
+		case changed[id]:
+			res.Updated++
+		default:
+			res.Unchanged++
+		}
 	}
 	return res, nil
 }

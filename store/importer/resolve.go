@@ -108,14 +108,14 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		if id, ok := inStore[r.key]; ok && r.key != "" && id.Kind != r.kind {
 			bad(r, "key", fmt.Sprintf("%q already belongs to a %s", r.key, id.Kind))
 		}
-		for rel, v := range r.one {
-			if v != "" {
-				checkRef(r, rel.String(), rel, v)
+		for _, f := range formats[r.kind] { // in field order, so errors come in a stable order
+			if v := r.one[f.rel]; f.typ == fRef && v != "" {
+				checkRef(r, f.name, f.rel, v)
 			}
-		}
-		for rel, vs := range r.many {
-			for i, v := range vs {
-				checkRef(r, fmt.Sprintf("%s[%d]", rel, i), rel, v)
+			for i, v := range r.many[f.rel] {
+				if f.typ == fRefs {
+					checkRef(r, fmt.Sprintf("%s[%d]", f.name, i), f.rel, v)
+				}
 			}
 		}
 		for i, c := range r.citations {
@@ -152,7 +152,29 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 	err = s.Read(func(tx *store.Tx) error {
 		for i, r := range recs {
 			if r.key != "" && !p.created[p.refs[r.key]] {
-				p.ids[i] = p.refs[r.key]
+				id := p.refs[r.key]
+				p.ids[i] = id
+				// A patch must not give an existing record the identity of another one.
+				old, err := tx.Get(id)
+				if err != nil {
+					return err
+				}
+				probe := old.Clone()
+				merge(probe, r, p.refs)
+				if ns, ident := probe.Identity(); ns != "" {
+					idKey := ns + "\x00" + ident
+					owner, ok := identities[idKey]
+					if !ok {
+						if o, err := tx.LookupIdentity(probe); err == nil {
+							owner, ok = o, true
+						}
+					}
+					if ok && owner != id {
+						bad(r, "key", fmt.Sprintf("this change would make %q the same %s as %s", r.key, strings.ToLower(r.kind.String()), owner))
+						continue
+					}
+					identities[idKey] = id
+				}
 				continue
 			}
 			probe := &store.Node{Kind: r.kind}

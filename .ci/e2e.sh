@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# End-to-end check of kgql with third-party clients (CI runs it after `go test`).
+#
+# It builds kgql, starts it on a free loopback port with a throwaway store (the built-in dataset),
+# and runs the client harnesses of ../shared/tools (see their README) against it:
+#   1. playground-screenshot.sh  GraphiQL in headless Chromium runs a connected ASMEX query; the
+#                                PNG is kept in $E2E_OUT (default /tmp/kgql-e2e)/playground.png
+#   2. graphql-http-audit.mjs    the graphql-http spec audits; every MUST passes
+#   3. graphql-ws-check.mjs      a query over graphql-transport-ws with the graphql-ws client
+# and ends with "N passed, N failed" over those steps; it exits 1 if any failed.
+#
+# Environment: E2E_OUT (where the PNG goes), KGQL_E2E_TOOLS (the harness folder to copy; default
+# <repo>/../shared/tools, read-only in CI, so it is copied to a temporary folder and `npm ci`-ed
+# there), CHROMIUM (default /usr/bin/chromium; Debian's chromium is installed if it is missing).
+set -euo pipefail
+
+root="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null ||
+  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd))"
+tools_src="${KGQL_E2E_TOOLS:-$root/../shared/tools}"
+out_dir="${E2E_OUT:-/tmp/kgql-e2e}"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/kgql-e2e.XXXXXX")"
+kgql_pid=""
+kgql_rc=""
+
+say() { printf '== %s\n' "$*"; }
+
+stop_kgql() {
+  [ -n "$kgql_pid" ] || return 0
+  if kill -0 "$kgql_pid" 2>/dev/null; then
+    kill -TERM "$kgql_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do # up to 10 s for a graceful stop
+      kill -0 "$kgql_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$kgql_pid" 2>/dev/null; then
+      echo "kgql (pid $kgql_pid) ignored SIGTERM for 10 s; killing it" >&2
+      kill -KILL "$kgql_pid" 2>/dev/null || true
+    fi
+  fi
+  if wait "$kgql_pid" 2>/dev/null; then kgql_rc=0; else kgql_rc=$?; fi
+  kgql_pid=""
+}
+
+cleanup() {
+  local rc=$?
+  stop_kgql
+  if [ "$rc" -ne 0 ] && [ -s "$work/kgql.log" ]; then
+    echo "-- kgql log (last 40 lines) --" >&2
+    tail -n 40 "$work/kgql.log" >&2 || true
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- build -----------------------------------------------------------------------------------
+say "build kgql"
+(cd "$root" && timeout 600 go build -o "$work/kgql" .)
+
+# ---- harnesses: a fresh, writable copy, installed from its lock file --------------------------
+say "copy $tools_src and npm ci"
+if [ ! -f "$tools_src/package-lock.json" ]; then
+  echo "e2e: no harnesses at $tools_src (set KGQL_E2E_TOOLS)" >&2
+  exit 2
+fi
+mkdir -p "$work/tools"
+cp -R "$tools_src/." "$work/tools/"
+rm -rf "$work/tools/node_modules"
+tools="$work/tools"
+if ! (cd "$tools" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
+  cat "$work/npm.log" >&2
+  echo "e2e: npm ci failed" >&2
+  exit 1
+fi
+tail -n 3 "$work/npm.log"
+
+# ---- Chromium, for the playground harness ------------------------------------------------------
+if [ ! -x "$CHROMIUM" ]; then
+  say "install Debian's chromium"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 600 bash -c "$sudo apt-get update -q && $sudo apt-get install -y -q chromium" >"$work/apt.log" 2>&1 || {
+    tail -n 30 "$work/apt.log" >&2
+    echo "e2e: installing chromium failed" >&2
+    exit 1
+  }
+  [ -x "$CHROMIUM" ] || { echo "e2e: no Chromium at $CHROMIUM after apt-get" >&2; exit 1; }
+fi
+
+# ---- start kgql on a free loopback port ------------------------------------------------------
+say "start kgql"
+# -addr 127.0.0.1:0: the kernel picks a free port; kgql logs the URL it serves.
+"$work/kgql" serve -addr 127.0.0.1:0 -data "$work/data" -seed=true >"$work/kgql.log" 2>&1 &
+kgql_pid=$!
+base=""
+for _ in $(seq 1 300); do # up to 30 s
+  if ! kill -0 "$kgql_pid" 2>/dev/null; then
+    echo "e2e: kgql exited before serving" >&2
+    exit 1
+  fi
+  base="$(sed -n 's/.*msg="kgql serving".* url=\(http:\/\/[^ ]*\/\).*/\1/p' "$work/kgql.log" | head -n 1)"
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "e2e: kgql did not log its URL within 30 s" >&2; exit 1; }
+healthy=0
+for _ in $(seq 1 100); do # up to 10 s more
+  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "${base}healthz"; then
+    healthy=1
+    break
+  fi
+  sleep 0.1
+done
+[ "$healthy" = 1 ] || { echo "e2e: ${base}healthz never answered 200" >&2; exit 1; }
+ws="ws://${base#http://}graphql"
+echo "kgql pid $kgql_pid at $base"
+
+# ---- the harness steps -----------------------------------------------------------------------
+passed=0
+failed=0
+failed_steps=()
+
+# step NAME SECONDS CMD...: runs CMD (bounded), prints its output, and counts it. A step passes
+# when CMD exits 0 and its closing line reads "N passed, 0 failed".
+step() {
+  local name="$1" secs="$2"
+  shift 2
+  say "step: $name"
+  local log="$work/step-$((passed + failed + 1)).log" rc=0
+  timeout --kill-after=10 "$secs" "$@" >"$log" 2>&1 || rc=$?
+  cat "$log"
+  local closing
+  closing="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+  if [ "$rc" -eq 0 ] && [[ "$closing" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+    echo "-> PASS $name"
+    passed=$((passed + 1))
+  else
+    [ "$rc" -eq 124 ] && echo "(timed out after ${secs}s)"
+    echo "-> FAIL $name (exit $rc; closing line: ${closing:-none})"
+    failed=$((failed + 1))
+    failed_steps+=("$name")
+  fi
+}
+
+mkdir -p "$out_dir"
+png="$out_dir/playground.png"
+rm -f "$png"
+query='{
+  organization(key: "asmex") {
+    name
+    events {
+      nodes { name startDate speakers { name } }
+    }
+    members(first: 20) {
+      totalCount
+      nodes { title person { name } region { name } }
+    }
+  }
+}'
+# --no-cdn-mirror: kgql embeds GraphiQL, so the page must work with no CDN at all.
+step "playground-screenshot (GraphiQL in Chromium)" 240 \
+  "$tools/playground-screenshot.sh" "$base" "$png" --chromium "$CHROMIUM" --no-cdn-mirror --query "$query" \
+  --expect 'Hassan Sentissi El Idrissi' --expect 'Badia Bitar' --expect 'Marrakech-Safi'
+if [ -s "$png" ]; then echo "screenshot: $png"; fi
+
+# No --strict: the SHOULD/MAY results are reported but only MUST failures count.
+step "graphql-http-audit (GraphQL over HTTP)" 180 \
+  node "$tools/graphql-http-audit.mjs" "${base}graphql"
+
+# graphql-ws-check subscribes with the graphql-ws client; a query operation over the socket gets
+# one `next` and `complete` (kgql has no Subscription type to subscribe to yet).
+step "graphql-ws-check (graphql-transport-ws)" 60 \
+  node "$tools/graphql-ws-check.mjs" "$ws" --query '{ organization(key: "asmex") { name } }' --count 1 --timeout-ms 15000
+
+# The server survived all of it and stops cleanly.
+if ! kill -0 "$kgql_pid" 2>/dev/null; then
+  echo "e2e: kgql died during the harness steps" >&2
+  failed=$((failed + 1))
+  failed_steps+=("kgql stayed up")
+fi
+stop_kgql
+if [ "$kgql_rc" != 0 ]; then
+  echo "e2e: kgql exited with code $kgql_rc after SIGTERM, want 0" >&2
+  failed=$((failed + 1))
+  failed_steps+=("kgql stops cleanly")
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then echo "failed: ${failed_steps[*]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

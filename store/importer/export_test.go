@@ -1,0 +1,4 @@
+package importer
+
+// ChunkSize exposes chunkSize to the external tests.
+const ChunkSize = chunkSize
