@@ -73,12 +73,13 @@ func wrapGroups[T any](ctx context.Context, groups [][]store.ID, wrap func(*stor
 	return out, nil
 }
 
-// batchReverse lists, for every parent, all records of kind k that point at it through r (for
-// lists the schema does not paginate, which stay small).
-func batchReverse[P recorder, T any](ctx context.Context, objs []P, r store.Rel, k store.Kind, wrap func(*store.Node) T) ([][]T, error) {
+// batchReverse lists, for every parent, all the records q selects (q.ID set per parent): lists
+// the schema does not paginate, which stay small.
+func batchReverse[P recorder, T any](ctx context.Context, objs []P, q store.AdjQuery, wrap func(*store.Node) T) ([][]T, error) {
 	qs := make([]store.AdjQuery, len(objs))
 	for i, o := range objs {
-		qs[i] = store.AdjQuery{ID: o.Rec().ID, Rel: r, Kind: k}
+		qs[i] = q
+		qs[i].ID = o.Rec().ID
 	}
 	pages, err := loaders.For(ctx).AdjacentMany(ctx, qs)
 	if err != nil {

@@ -54,10 +54,7 @@ func fetchOne(ctx context.Context, s *store.Store, k store.Kind, id, key *string
 		}
 		n, err = s.Get(sid)
 	} else {
-		var sid store.ID
-		if sid, err = s.Lookup(*key); err == nil {
-			n, err = s.Get(sid)
-		}
+		n, err = s.GetByKey(*key)
 	}
 	if errors.Is(err, store.ErrNotFound) || (n != nil && n.Kind != k) {
 		return nil, nil
@@ -66,6 +63,7 @@ func fetchOne(ctx context.Context, s *store.Store, k store.Kind, id, key *string
 		return nil, err
 	}
 	loaders.For(ctx).Prime(n)
+	prefetchField(ctx, []*store.Node{n}, false)
 	return n, nil
 }
 

@@ -144,12 +144,15 @@ func (r *Resolver) search(ctx context.Context, text string, types []model.NodeTy
 		return nil, err
 	}
 	out := make([]*model.SearchHit, 0, len(hits))
+	var found []*store.Node
+	defer func() { prefetchBelow(ctx, found, "node") }()
 	for _, h := range hits {
 		node := nodes[h.ID]
 		if node == nil {
 			continue
 		}
 		loaders.For(ctx).Prime(node)
+		found = append(found, node)
 		out = append(out, &model.SearchHit{
 			Node:    model.FromNode(node),
 			Score:   float64(h.Match) + 1/float64(2+len(h.Name)),

@@ -111,6 +111,7 @@ func listConnection[T any](s *store.Store, ctx context.Context, kind store.Kind,
 		return connection(nil, len(nodes) > 0, !a.IsZero(), wrap, count), nil
 	}
 	loaders.For(ctx).Prime(nodes...)
+	prefetchField(ctx, nodes, true)
 	return connection(nodes, more, !a.IsZero(), wrap, count), nil
 }
 

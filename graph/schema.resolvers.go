@@ -35,19 +35,21 @@ func (r *eventResolver) Organizers(ctx context.Context, objs []*model.Event) ([]
 
 // Participants is the batch resolver for the participants field.
 func (r *eventResolver) Participants(ctx context.Context, objs []*model.Event) ([][]*model.Participation, error) {
-	return batchReverse(ctx, objs, store.RelEvent, store.KindParticipation, asParticipation)
+	return batchReverse(ctx, objs, rev(store.KindEvent, "participants"), asParticipation)
 }
 
 // Speakers is the batch resolver for the speakers field.
 func (r *eventResolver) Speakers(ctx context.Context, objs []*model.Event) ([][]*model.Person, error) {
-	return each(ctx, objs, func(ctx context.Context, e *model.Event) ([]*model.Person, error) {
+	out, err := each(ctx, objs, func(ctx context.Context, e *model.Event) ([]*model.Person, error) {
 		return speakers(ctx, e.N)
 	})
+	prefetchLists(ctx, out)
+	return out, err
 }
 
 // Statements is the batch resolver for the statements field.
 func (r *eventResolver) Statements(ctx context.Context, objs []*model.Event, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
-	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelEvent, Kind: store.KindStatement}, first, after, asStatement)
+	return batchAdjConnection(ctx, objs, rev(store.KindEvent, "statements"), first, after, asStatement)
 }
 
 // UpsertPerson is the resolver for the upsertPerson field.
@@ -149,7 +151,7 @@ func (r *organizationResolver) Parent(ctx context.Context, objs []*model.Organiz
 
 // Units is the batch resolver for the units field.
 func (r *organizationResolver) Units(ctx context.Context, objs []*model.Organization) ([][]*model.Organization, error) {
-	return batchReverse(ctx, objs, store.RelParent, store.KindOrganization, asOrg)
+	return batchReverse(ctx, objs, rev(store.KindOrganization, "units"), asOrg)
 }
 
 // Seat is the batch resolver for the seat field.
@@ -159,12 +161,12 @@ func (r *organizationResolver) Seat(ctx context.Context, objs []*model.Organizat
 
 // Members is the batch resolver for the members field.
 func (r *organizationResolver) Members(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Position], error) {
-	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelOrganization, Kind: store.KindPosition}, first, after, asPosition)
+	return batchAdjConnection(ctx, objs, rev(store.KindOrganization, "members"), first, after, asPosition)
 }
 
 // Events is the batch resolver for the events field.
 func (r *organizationResolver) Events(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelOrganizer, Kind: store.KindEvent}, first, after, asEvent)
+	return batchAdjConnection(ctx, objs, rev(store.KindOrganization, "events"), first, after, asEvent)
 }
 
 // Person is the batch resolver for the person field.
@@ -179,23 +181,25 @@ func (r *participationResolver) Event(ctx context.Context, objs []*model.Partici
 
 // Positions is the batch resolver for the positions field.
 func (r *personResolver) Positions(ctx context.Context, objs []*model.Person) ([][]*model.Position, error) {
-	return batchReverse(ctx, objs, store.RelPerson, store.KindPosition, asPosition)
+	return batchReverse(ctx, objs, rev(store.KindPerson, "positions"), asPosition)
 }
 
 // Statements is the batch resolver for the statements field.
 func (r *personResolver) Statements(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
-	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelSpeaker, Kind: store.KindStatement}, first, after, asStatement)
+	return batchAdjConnection(ctx, objs, rev(store.KindPerson, "statements"), first, after, asStatement)
 }
 
 // Events is the batch resolver for the events field.
 func (r *personResolver) Events(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	return each(ctx, objs, func(ctx context.Context, p *model.Person) (*model.Connection[*model.Event], error) {
+	out, err := each(ctx, objs, func(ctx context.Context, p *model.Person) (*model.Connection[*model.Event], error) {
 		ids, err := personEvents(ctx, p.N)
 		if err != nil {
 			return nil, err
 		}
 		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
 	})
+	prefetchConnections(ctx, out)
+	return out, err
 }
 
 // Person is the batch resolver for the person field.
@@ -223,6 +227,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if err != nil || n == nil {
 		return nil, err
 	}
+	prefetchField(ctx, []*store.Node{n}, false)
 	return model.FromNode(n), nil
 }
 
@@ -240,11 +245,15 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 		return nil, err
 	}
 	out := make([]model.Node, len(ids))
+	var nodes []*store.Node
 	for i, sid := range sids {
 		if n := found[sid]; n != nil {
 			out[i] = model.FromNode(n)
+			nodes = append(nodes, n)
 		}
 	}
+	loaders.For(ctx).Prime(nodes...)
+	prefetchField(ctx, nodes, false)
 	return out, nil
 }
 
@@ -320,23 +329,25 @@ func (r *regionResolver) Parent(ctx context.Context, objs []*model.Region) ([]*m
 
 // Subregions is the batch resolver for the subregions field.
 func (r *regionResolver) Subregions(ctx context.Context, objs []*model.Region) ([][]*model.Region, error) {
-	return batchReverse(ctx, objs, store.RelParent, store.KindRegion, asRegion)
+	return batchReverse(ctx, objs, rev(store.KindRegion, "subregions"), asRegion)
 }
 
 // Positions is the batch resolver for the positions field.
 func (r *regionResolver) Positions(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Position], error) {
-	return batchAdjConnection(ctx, objs, store.AdjQuery{Rel: store.RelRegion, Kind: store.KindPosition}, first, after, asPosition)
+	return batchAdjConnection(ctx, objs, rev(store.KindRegion, "positions"), first, after, asPosition)
 }
 
 // Events is the batch resolver for the events field.
 func (r *regionResolver) Events(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	return each(ctx, objs, func(ctx context.Context, reg *model.Region) (*model.Connection[*model.Event], error) {
+	out, err := each(ctx, objs, func(ctx context.Context, reg *model.Region) (*model.Connection[*model.Event], error) {
 		ids, err := regionEvents(ctx, reg.N)
 		if err != nil {
 			return nil, err
 		}
 		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
 	})
+	prefetchConnections(ctx, out)
+	return out, err
 }
 
 // Publisher is the batch resolver for the publisher field.

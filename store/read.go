@@ -59,6 +59,20 @@ func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
 	return out, err
 }
 
+// GetByKey returns the record that owns an external key, or ErrNotFound: Lookup and Get in one
+// round trip.
+func (s *Store) GetByKey(key string) (*Node, error) {
+	var n *Node
+	err := s.view(func(txn *badger.Txn) error {
+		id, err := lookup(txn, "", key)
+		if err == nil {
+			n, err = getNode(txn, id)
+		}
+		return err
+	})
+	return n, err
+}
+
 // Lookup resolves one external key, or ErrNotFound.
 func (s *Store) Lookup(key string) (ID, error) {
 	var id ID

@@ -87,24 +87,32 @@ func (l *Loaders) Nodes(ctx context.Context, ids []store.ID) ([]*store.Node, err
 // NodesAt returns the records with those ids, aligned with ids: nil where an id is zero or has no
 // record.
 func (l *Loaders) NodesAt(ctx context.Context, ids []store.ID) ([]*store.Node, error) {
+	return l.NodesAtThunk(ctx, ids)()
+}
+
+// NodesAtThunk is NodesAt in two steps: the keys join the loader's batch now; the returned
+// function waits for the records.
+func (l *Loaders) NodesAtThunk(ctx context.Context, ids []store.ID) func() ([]*store.Node, error) {
 	thunks := make([]func() (*store.Node, error), len(ids))
 	for i, id := range ids {
 		if !id.IsZero() {
 			thunks[i] = l.nodes.LoadThunk(ctx, id)
 		}
 	}
-	out := make([]*store.Node, len(ids))
-	for i, th := range thunks {
-		if th == nil {
-			continue
+	return func() ([]*store.Node, error) {
+		out := make([]*store.Node, len(ids))
+		for i, th := range thunks {
+			if th == nil {
+				continue
+			}
+			n, err := th()
+			if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+				return nil, err
+			}
+			out[i] = n
 		}
-		n, err := th()
-		if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
-			return nil, err
-		}
-		out[i] = n
+		return out, nil
 	}
-	return out, nil
 }
 
 // Prime puts records already read (by a root field) in the node cache.
@@ -117,24 +125,47 @@ func (l *Loaders) Prime(ns ...*store.Node) {
 // AdjacentMany returns pages of neighbours, with their records (AdjPage.Nodes), for several
 // queries batched together. The records also go into the node cache.
 func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]store.AdjPage, error) {
+	return l.AdjacentManyThunk(ctx, qs)()
+}
+
+// AdjacentManyThunk is AdjacentMany in two steps, like NodesAtThunk.
+func (l *Loaders) AdjacentManyThunk(ctx context.Context, qs []store.AdjQuery) func() ([]store.AdjPage, error) {
 	thunks := make([]func() (store.AdjPage, error), len(qs))
 	for i, q := range qs {
 		thunks[i] = l.adj.LoadThunk(ctx, q)
 	}
-	out := make([]store.AdjPage, len(qs))
-	for i, th := range thunks {
-		p, err := th()
-		if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
-			return nil, err
-		}
-		out[i] = p
-		for _, n := range p.Nodes {
-			if n != nil {
-				l.nodes.Prime(n.ID, n)
+	return func() ([]store.AdjPage, error) {
+		out := make([]store.AdjPage, len(qs))
+		for i, th := range thunks {
+			p, err := th()
+			if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+				return nil, err
+			}
+			out[i] = p
+			for _, n := range p.Nodes {
+				if n != nil {
+					l.nodes.Prime(n.ID, n)
+				}
 			}
 		}
+		return out, nil
 	}
-	return out, nil
+}
+
+// DegreesThunk puts degree counts in the loader's batch now; the function waits for them.
+func (l *Loaders) DegreesThunk(ctx context.Context, ds []store.Degree) func() error {
+	thunks := make([]func() (int, error), len(ds))
+	for i, d := range ds {
+		thunks[i] = l.degrees.LoadThunk(ctx, d)
+	}
+	return func() error {
+		for _, th := range thunks {
+			if _, err := th(); err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // Degree returns a degree count.
