@@ -38,5 +38,5 @@ func (s *Store) Restore(r io.Reader, force bool) error {
 	if err := s.db.Load(r, 256); err != nil {
 		return fmt.Errorf("%w: not a kgql backup, or a damaged one", ErrInvalid)
 	}
-	return nil
+	return s.loadSeq()
 }

@@ -19,6 +19,7 @@ const (
 	tagName     byte = 'n' // n fold(name) 0 id       → empty
 	tagToken    byte = 't' // t token 0 id            → empty
 	tagExternal byte = 'x' // x namespace 0 key 0     → id
+	tagChange   byte = 'l' // l seq id                → empty: the change log
 )
 
 // Directions of a count key.
@@ -154,3 +155,15 @@ func decodeUint(b []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(b)
 }
+
+// changeKey: l seq(8) id(9) — record id changed in the write numbered seq.
+func changeKey(seq uint64, id ID) []byte {
+	b := binary.BigEndian.AppendUint64([]byte{tagChange}, seq)
+	return id.appendTo(b)
+}
+
+// changeSeek: the first change key after seq.
+func changeSeek(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{tagChange}, seq+1) }
+
+// parseChangeKey returns the write number and the record of an l key.
+func parseChangeKey(k []byte) (uint64, ID) { return binary.BigEndian.Uint64(k[1:9]), idFrom(k[9:]) }

@@ -357,7 +357,7 @@ func matchName(name, q string, words []string) Match {
 		return MatchExact
 	case strings.HasPrefix(name, q):
 		return MatchPrefix
-	case strings.Contains(name, q):
+	case strings.Contains(" "+name, " "+q): // at the start of a word
 		return MatchInside
 	}
 	nw := strings.Fields(name)

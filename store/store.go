@@ -1,6 +1,8 @@
 package store
 
 import (
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +47,9 @@ type Store struct {
 	writeMu sync.Mutex
 
 	calls atomic.Int64 // read round trips, see Calls
+
+	seq       atomic.Uint64 // number of the last write (meta "seq")
+	listeners []func(seq uint64, ids []ID)
 }
 
 // Open opens (creating if needed) the store in opts.Dir, or in memory.
@@ -74,7 +79,109 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.loadSeq(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// loadSeq reads the number of the last write.
+func (s *Store) loadSeq() error {
+	return s.db.View(func(txn *badger.Txn) error {
+		n, err := readUint(txn, metaKey("seq"))
+		s.seq.Store(n)
+		return err
+	})
+}
+
+// Seq returns the number of the last write: every committed write that changed a record has a
+// number one greater than the previous one.
+func (s *Store) Seq() uint64 { return s.seq.Load() }
+
+// OnCommit registers fn to be called after every committed write, with its number and the records
+// it changed (written or deleted), in commit order, while the write lock is held. Register before
+// serving; fn must be quick and must not write to the store.
+func (s *Store) OnCommit(fn func(seq uint64, ids []ID)) { s.listeners = append(s.listeners, fn) }
+
+// ChangesSince calls fn for every write numbered after seq still in the change log, in order, with
+// the records it changed. It returns false if the log no longer reaches back to seq+1 (it was
+// trimmed, or the store was restored from a backup taken at another point): the caller must then
+// rebuild from scratch.
+func (s *Store) ChangesSince(seq uint64, fn func(seq uint64, ids []ID) error) (bool, error) {
+	complete := true
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte{tagChange}})
+		defer it.Close()
+		first := true
+		var cur uint64
+		var ids []ID
+		for it.Seek(changeSeek(seq)); it.Valid(); it.Next() {
+			n, id := parseChangeKey(it.Item().Key())
+			if first {
+				first = false
+				if n != seq+1 {
+					complete = false
+					return nil
+				}
+			}
+			if n != cur && len(ids) > 0 {
+				if err := fn(cur, ids); err != nil {
+					return err
+				}
+				ids = nil
+			}
+			cur = n
+			ids = append(ids, id)
+		}
+		if len(ids) > 0 {
+			return fn(cur, ids)
+		}
+		if first && seq < s.Seq() {
+			complete = false
+		}
+		return nil
+	})
+	return complete, err
+}
+
+// TrimChanges drops the change log up to and including write seq (what every derived index has
+// applied).
+func (s *Store) TrimChanges(seq uint64) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte{tagChange}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if n, _ := parseChangeKey(it.Item().Key()); n > seq {
+				break
+			}
+			if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// Instance returns the store's identity: a random value made when the store was created (and
+// carried by its backups). A derived index that records it can tell a store from another.
+func (s *Store) Instance() string {
+	var id string
+	_ = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(metaKey("instance"))
+		if err == nil {
+			v, _ := item.ValueCopy(nil)
+			id = string(v)
+		}
+		return nil
+	})
+	return id
 }
 
 // schemaVersion is the version of the key space and record codec.
@@ -84,6 +191,13 @@ const schemaVersion = "1"
 // incompatible version.
 func (s *Store) checkMeta() error {
 	return s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(metaKey("instance")); errors.Is(err, badger.ErrKeyNotFound) {
+			var b [16]byte
+			_, _ = crand.Read(b[:])
+			if err := txn.Set(metaKey("instance"), []byte(hex.EncodeToString(b[:]))); err != nil {
+				return err
+			}
+		}
 		for name, want := range map[string]string{"schema": schemaVersion, "fold": FoldVersion} {
 			item, err := txn.Get(metaKey(name))
 			if errors.Is(err, badger.ErrKeyNotFound) {
@@ -152,10 +266,21 @@ func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 		txn := s.db.NewTransaction(true)
 		tx := &Tx{s: s, txn: txn}
 		err := fn(tx)
+		var seq uint64
+		var ids []ID
+		if err == nil {
+			seq, ids, err = tx.logChanges()
+		}
 		if err == nil {
 			err = txn.Commit()
 		}
 		txn.Discard()
+		if err == nil && seq > 0 {
+			s.seq.Store(seq)
+			for _, l := range s.listeners {
+				l(seq, ids)
+			}
+		}
 		if !errors.Is(err, badger.ErrConflict) {
 			if errors.Is(err, badger.ErrTxnTooBig) {
 				return fmt.Errorf("%w: the write is too large for one transaction", ErrInvalid)

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -12,9 +13,10 @@ import (
 // (a record, both directions of its edges, counts, name, token and key indexes) commits or vanishes
 // as a whole. Obtain one from Store.Update.
 type Tx struct {
-	s   *Store
-	txn *badger.Txn
-	ops int // writes so far, see Full
+	s       *Store
+	txn     *badger.Txn
+	ops     int             // writes so far, see Full
+	changed map[ID]struct{} // records written or deleted, for the change log
 }
 
 // txOpsBudget is how many writes a transaction takes before Full says to commit: well below
@@ -85,6 +87,7 @@ func (tx *Tx) Put(n *Node) error {
 	if err := tx.set(entityKey(n.ID), v); err != nil {
 		return err
 	}
+	tx.touch(n.ID)
 	if old == nil {
 		if err := tx.addCount(kindCountKey(n.Kind), 1); err != nil {
 			return err
@@ -103,10 +106,37 @@ func (tx *Tx) Delete(id ID) error {
 	if err := tx.del(entityKey(id)); err != nil {
 		return err
 	}
+	tx.touch(id)
 	if err := tx.addCount(kindCountKey(id.Kind), -1); err != nil {
 		return err
 	}
 	return tx.reindex(old, nil)
+}
+
+// touch notes that record id changed in this transaction.
+func (tx *Tx) touch(id ID) {
+	if tx.changed == nil {
+		tx.changed = map[ID]struct{}{}
+	}
+	tx.changed[id] = struct{}{}
+}
+
+// logChanges numbers this write and records which records it changed (in the transaction), so that
+// derived indexes (the text index) can catch up after a crash. It returns the number and the IDs.
+func (tx *Tx) logChanges() (uint64, []ID, error) {
+	if len(tx.changed) == 0 {
+		return 0, nil, nil
+	}
+	seq := tx.s.seq.Load() + 1
+	ids := make([]ID, 0, len(tx.changed))
+	for id := range tx.changed {
+		ids = append(ids, id)
+		if err := tx.txn.Set(changeKey(seq, id), nil); err != nil {
+			return 0, nil, err
+		}
+	}
+	slices.SortFunc(ids, compareID)
+	return seq, ids, tx.txn.Set(metaKey("seq"), encodeUint(seq))
 }
 
 // reindex moves every derived key from what old implies to what n implies (either may be nil).
