@@ -101,8 +101,11 @@ func classify(err error, gerr *gqlerror.Error) (code, msg string) {
 		return ce.code, ce.msg
 	}
 	// Errors gqlgen raises itself: parsing, validation, variable coercion, a missing operation.
-	if c, _ := gerr.Extensions["code"].(string); c == "GRAPHQL_PARSE_FAILED" || c == "GRAPHQL_VALIDATION_FAILED" {
+	switch c, _ := gerr.Extensions["code"].(string); c {
+	case "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED":
 		return CodeBadUserInput, gerr.Message
+	case "COMPLEXITY_LIMIT_EXCEEDED":
+		return CodeQueryTooComplex, gerr.Message
 	}
 	var inner *gqlerror.Error
 	if errors.As(err, &inner) && inner.Unwrap() == nil && len(inner.Path) == 0 {

@@ -45,6 +45,19 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Aggregate struct {
+		Buckets func(childComplexity int) int
+		Count   func(childComplexity int) int
+	}
+
+	AggregateBucket struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
+		Keys  func(childComplexity int) int
+		Node  func(childComplexity int) int
+		Nodes func(childComplexity int) int
+	}
+
 	Citation struct {
 		Excerpt func(childComplexity int) int
 		Source  func(childComplexity int) int
@@ -75,7 +88,7 @@ type ComplexityRoot struct {
 		Participants func(childComplexity int) int
 		Speakers     func(childComplexity int) int
 		StartDate    func(childComplexity int) int
-		Statements   func(childComplexity int, first *int, after *string) int
+		Statements   func(childComplexity int, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) int
 	}
 
 	EventConnection struct {
@@ -118,11 +131,11 @@ type ComplexityRoot struct {
 		Aliases     func(childComplexity int) int
 		Citations   func(childComplexity int) int
 		Description func(childComplexity int) int
-		Events      func(childComplexity int, first *int, after *string) int
+		Events      func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Members     func(childComplexity int, first *int, after *string) int
+		Members     func(childComplexity int, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) int
 		Name        func(childComplexity int) int
 		Parent      func(childComplexity int) int
 		Seat        func(childComplexity int) int
@@ -162,12 +175,12 @@ type ComplexityRoot struct {
 		Aliases     func(childComplexity int) int
 		Citations   func(childComplexity int) int
 		Description func(childComplexity int) int
-		Events      func(childComplexity int, first *int, after *string) int
+		Events      func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Name        func(childComplexity int) int
-		Positions   func(childComplexity int) int
-		Statements  func(childComplexity int, first *int, after *string) int
+		Positions   func(childComplexity int, asOf *model.Date, where map[string]any) int
+		Statements  func(childComplexity int, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) int
 	}
 
 	PersonConnection struct {
@@ -207,21 +220,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Aggregate     func(childComplexity int, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) int
 		Event         func(childComplexity int, id *string, key *string) int
-		Events        func(childComplexity int, first *int, after *string) int
+		Events        func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Organization  func(childComplexity int, id *string, key *string) int
-		Organizations func(childComplexity int, first *int, after *string) int
-		People        func(childComplexity int, first *int, after *string) int
+		Organizations func(childComplexity int, where map[string]any, orderBy []*model.OrganizationOrder, first *int, after *string, last *int, before *string) int
+		People        func(childComplexity int, where map[string]any, orderBy []*model.PersonOrder, first *int, after *string, last *int, before *string) int
 		Person        func(childComplexity int, id *string, key *string) int
 		Region        func(childComplexity int, id *string, key *string) int
-		Regions       func(childComplexity int, first *int, after *string) int
+		Regions       func(childComplexity int, where map[string]any, orderBy []*model.RegionOrder, first *int, after *string, last *int, before *string) int
 		Search        func(childComplexity int, text string, types []model.NodeType, first *int) int
 		Source        func(childComplexity int, id *string, key *string) int
-		Sources       func(childComplexity int, first *int, after *string) int
+		Sources       func(childComplexity int, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) int
 		Statement     func(childComplexity int, id string) int
-		Statements    func(childComplexity int, first *int, after *string) int
+		Statements    func(childComplexity int, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) int
 	}
 
 	Region struct {
@@ -229,13 +243,13 @@ type ComplexityRoot struct {
 		Citations   func(childComplexity int) int
 		Code        func(childComplexity int) int
 		Description func(childComplexity int) int
-		Events      func(childComplexity int, first *int, after *string) int
+		Events      func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Parent      func(childComplexity int) int
-		Positions   func(childComplexity int, first *int, after *string) int
+		Positions   func(childComplexity int, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) int
 		Subregions  func(childComplexity int) int
 	}
 
@@ -323,7 +337,7 @@ type EventResolver interface {
 	Organizers(ctx context.Context, objs []*model.Event) ([][]*model.Organization, error)
 	Participants(ctx context.Context, objs []*model.Event) ([][]*model.Participation, error)
 	Speakers(ctx context.Context, objs []*model.Event) ([][]*model.Person, error)
-	Statements(ctx context.Context, objs []*model.Event, first *int, after *string) ([]*model.Connection[*model.Statement], error)
+	Statements(ctx context.Context, objs []*model.Event, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Statement], error)
 }
 type MutationResolver interface {
 	UpsertPerson(ctx context.Context, input map[string]any) (*model.Person, error)
@@ -343,17 +357,17 @@ type OrganizationResolver interface {
 	Parent(ctx context.Context, objs []*model.Organization) ([]*model.Organization, error)
 	Units(ctx context.Context, objs []*model.Organization) ([][]*model.Organization, error)
 	Seat(ctx context.Context, objs []*model.Organization) ([]*model.Region, error)
-	Members(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Position], error)
-	Events(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Event], error)
+	Members(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error)
+	Events(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type ParticipationResolver interface {
 	Person(ctx context.Context, objs []*model.Participation) ([]*model.Person, error)
 	Event(ctx context.Context, objs []*model.Participation) ([]*model.Event, error)
 }
 type PersonResolver interface {
-	Positions(ctx context.Context, objs []*model.Person) ([][]*model.Position, error)
-	Statements(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Statement], error)
-	Events(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Event], error)
+	Positions(ctx context.Context, objs []*model.Person, asOf *model.Date, where map[string]any) ([][]*model.Position, error)
+	Statements(ctx context.Context, objs []*model.Person, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Statement], error)
+	Events(ctx context.Context, objs []*model.Person, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type PositionResolver interface {
 	Person(ctx context.Context, objs []*model.Position) ([]*model.Person, error)
@@ -370,19 +384,20 @@ type QueryResolver interface {
 	Event(ctx context.Context, id *string, key *string) (*model.Event, error)
 	Source(ctx context.Context, id *string, key *string) (*model.Source, error)
 	Statement(ctx context.Context, id string) (*model.Statement, error)
-	People(ctx context.Context, first *int, after *string) (*model.Connection[*model.Person], error)
-	Organizations(ctx context.Context, first *int, after *string) (*model.Connection[*model.Organization], error)
-	Regions(ctx context.Context, first *int, after *string) (*model.Connection[*model.Region], error)
-	Events(ctx context.Context, first *int, after *string) (*model.Connection[*model.Event], error)
-	Statements(ctx context.Context, first *int, after *string) (*model.Connection[*model.Statement], error)
-	Sources(ctx context.Context, first *int, after *string) (*model.Connection[*model.Source], error)
+	People(ctx context.Context, where map[string]any, orderBy []*model.PersonOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Person], error)
+	Organizations(ctx context.Context, where map[string]any, orderBy []*model.OrganizationOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Organization], error)
+	Regions(ctx context.Context, where map[string]any, orderBy []*model.RegionOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Region], error)
+	Events(ctx context.Context, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Event], error)
+	Statements(ctx context.Context, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Statement], error)
+	Sources(ctx context.Context, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Source], error)
 	Search(ctx context.Context, text string, types []model.NodeType, first *int) ([]*model.SearchHit, error)
+	Aggregate(ctx context.Context, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) (*model.Aggregate, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error)
 	Subregions(ctx context.Context, objs []*model.Region) ([][]*model.Region, error)
-	Positions(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Position], error)
-	Events(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Event], error)
+	Positions(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error)
+	Events(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type SourceResolver interface {
 	Publisher(ctx context.Context, objs []*model.Source) ([]*model.Organization, error)
@@ -411,6 +426,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Aggregate.buckets":
+		if e.ComplexityRoot.Aggregate.Buckets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aggregate.Buckets(childComplexity), true
+	case "Aggregate.count":
+		if e.ComplexityRoot.Aggregate.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Aggregate.Count(childComplexity), true
+
+	case "AggregateBucket.count":
+		if e.ComplexityRoot.AggregateBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateBucket.Count(childComplexity), true
+	case "AggregateBucket.key":
+		if e.ComplexityRoot.AggregateBucket.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateBucket.Key(childComplexity), true
+	case "AggregateBucket.keys":
+		if e.ComplexityRoot.AggregateBucket.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateBucket.Keys(childComplexity), true
+	case "AggregateBucket.node":
+		if e.ComplexityRoot.AggregateBucket.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateBucket.Node(childComplexity), true
+	case "AggregateBucket.nodes":
+		if e.ComplexityRoot.AggregateBucket.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateBucket.Nodes(childComplexity), true
 
 	case "Citation.excerpt":
 		if e.ComplexityRoot.Citation.Excerpt == nil {
@@ -545,7 +604,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Event.Statements(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Event.Statements(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.StatementOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -783,7 +842,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organization.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Organization.Events(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.EventOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -812,7 +871,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organization.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Organization.Members(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.PositionOrder), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Organization.name":
 		if e.ComplexityRoot.Organization.Name == nil {
 			break
@@ -972,7 +1031,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Person.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Person.Events(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.EventOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Person.id":
 		if e.ComplexityRoot.Person.ID == nil {
 			break
@@ -996,7 +1055,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Person.Positions(childComplexity), true
+		args, err := ec.field_Person_positions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.Positions(childComplexity, args["asOf"].(*model.Date), args["where"].(map[string]any)), true
 	case "Person.statements":
 		if e.ComplexityRoot.Person.Statements == nil {
 			break
@@ -1007,7 +1071,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Person.Statements(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Person.Statements(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.StatementOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "PersonConnection.edges":
 		if e.ComplexityRoot.PersonConnection.Edges == nil {
@@ -1140,6 +1204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PositionEdge.Node(childComplexity), true
 
+	case "Query.aggregate":
+		if e.ComplexityRoot.Query.Aggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Aggregate(childComplexity, args["kind"].(model.RecordType), args["where"].(map[string]any), args["groupBy"].([]model.GroupBy), args["first"].(*int)), true
 	case "Query.event":
 		if e.ComplexityRoot.Query.Event == nil {
 			break
@@ -1161,7 +1236,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.EventOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1206,7 +1281,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Organizations(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.OrganizationOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.people":
 		if e.ComplexityRoot.Query.People == nil {
 			break
@@ -1217,7 +1292,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.People(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.People(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.PersonOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.person":
 		if e.ComplexityRoot.Query.Person == nil {
 			break
@@ -1250,7 +1325,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.RegionOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1283,7 +1358,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Sources(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Sources(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.SourceOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.statement":
 		if e.ComplexityRoot.Query.Statement == nil {
 			break
@@ -1305,7 +1380,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Statements(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Statements(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.StatementOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Region.aliases":
 		if e.ComplexityRoot.Region.Aliases == nil {
@@ -1341,7 +1416,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Region.Events(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.EventOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Region.id":
 		if e.ComplexityRoot.Region.ID == nil {
 			break
@@ -1382,7 +1457,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Positions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Region.Positions(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.PositionOrder), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Region.subregions":
 		if e.ComplexityRoot.Region.Subregions == nil {
 			break
@@ -1655,15 +1730,35 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AggregateWhere", ec.unmarshalInputAggregateWhere),
 			graphql.NewInputUnmarshaler("CitationInput", ec.unmarshalInputCitationInput),
+			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("EventInput", ec.unmarshalInputEventInput),
+			graphql.NewInputUnmarshaler("EventOrder", ec.unmarshalInputEventOrder),
+			graphql.NewInputUnmarshaler("EventWhere", ec.unmarshalInputEventWhere),
+			graphql.NewInputUnmarshaler("KeyFilter", ec.unmarshalInputKeyFilter),
 			graphql.NewInputUnmarshaler("OrganizationInput", ec.unmarshalInputOrganizationInput),
+			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
+			graphql.NewInputUnmarshaler("OrganizationWhere", ec.unmarshalInputOrganizationWhere),
 			graphql.NewInputUnmarshaler("ParticipationInput", ec.unmarshalInputParticipationInput),
 			graphql.NewInputUnmarshaler("PersonInput", ec.unmarshalInputPersonInput),
+			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
+			graphql.NewInputUnmarshaler("PersonWhere", ec.unmarshalInputPersonWhere),
 			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
+			graphql.NewInputUnmarshaler("PositionOrder", ec.unmarshalInputPositionOrder),
+			graphql.NewInputUnmarshaler("PositionWhere", ec.unmarshalInputPositionWhere),
 			graphql.NewInputUnmarshaler("RegionInput", ec.unmarshalInputRegionInput),
+			graphql.NewInputUnmarshaler("RegionOrder", ec.unmarshalInputRegionOrder),
+			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
+			graphql.NewInputUnmarshaler("SourceOrder", ec.unmarshalInputSourceOrder),
+			graphql.NewInputUnmarshaler("SourceWhere", ec.unmarshalInputSourceWhere),
 			graphql.NewInputUnmarshaler("StatementInput", ec.unmarshalInputStatementInput),
+			graphql.NewInputUnmarshaler("StatementOrder", ec.unmarshalInputStatementOrder),
+			graphql.NewInputUnmarshaler("StatementWhere", ec.unmarshalInputStatementWhere),
+			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TextFilter", ec.unmarshalInputTextFilter),
 		)
 	}
 	first := true
@@ -1789,11 +1884,11 @@ type Person implements Node & Entity {
   "Where the graph learned of this person."
   citations: [Citation!]!
   "Titles this person holds in organizations, in the order they were recorded."
-  positions: [Position!]!
+  positions("Only the positions held on that date (positions without dates count as held)." asOf: Date, "Only the positions that match." where: PositionWhere): [Position!]!
   "What this person said, oldest record first."
-  statements("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): StatementConnection!
+  statements("Only the records that match." where: StatementWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [StatementOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): StatementConnection!
   "Events this person took part in, through a participation or a statement."
-  events("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): EventConnection!
+  events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
 }
 
 "The kind of an organization."
@@ -1841,9 +1936,9 @@ type Organization implements Node & Entity {
   "Region or city where this organization is based, if known."
   seat: Region
   "Positions held in this organization (its president, its regional delegates…)."
-  members("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): PositionConnection!
+  members("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (positions without dates count as held)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
   "Events this organization organized."
-  events("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): EventConnection!
+  events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
 }
 
 "The kind of a region."
@@ -1881,9 +1976,9 @@ type Region implements Node & Entity {
   "Regions directly inside this one."
   subregions: [Region!]!
   "Positions scoped to this region, e.g. the regional delegate who represents it."
-  positions("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): PositionConnection!
+  positions("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (positions without dates count as held)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
   "Events held in this region or in any region inside it."
-  events("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): EventConnection!
+  events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
 }
 
 "An event: a meeting, a conference, a council…"
@@ -1913,7 +2008,7 @@ type Event implements Node & Entity {
   "People with a statement at the event or a speaking role (speaker, presenter), in order of record."
   speakers: [Person!]!
   "What was said at the event."
-  statements("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): StatementConnection!
+  statements("Only the records that match." where: StatementWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [StatementOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): StatementConnection!
 }
 
 "Something a person (or, for a communiqué, an organization) said: a verbatim quote."
@@ -2218,18 +2313,18 @@ type Query {
   "A statement by id; null if there is none."
   statement("The statement's id." id: ID!): Statement
 
-  "Every person, in creation order."
-  people("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): PersonConnection!
-  "Every organization, in creation order."
-  organizations("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): OrganizationConnection!
-  "Every region, country and city, in creation order."
-  regions("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): RegionConnection!
-  "Every event, in creation order."
-  events("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): EventConnection!
-  "Every statement, in creation order."
-  statements("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): StatementConnection!
-  "Every source, in creation order."
-  sources("Page size (default 20, at most 100)." first: Int, "Cursor of the last edge of the previous page." after: String): SourceConnection!
+  "Every person that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  people("Only the records that match." where: PersonWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PersonOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PersonConnection!
+  "Every organization that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  organizations("Only the records that match." where: OrganizationWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [OrganizationOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): OrganizationConnection!
+  "Every region, country and city that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  regions("Only the records that match." where: RegionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [RegionOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): RegionConnection!
+  "Every event that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
+  "Every statement that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  statements("Only the records that match." where: StatementWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [StatementOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): StatementConnection!
+  "Every source that matches ` + "`" + `where` + "`" + `, in ` + "`" + `orderBy` + "`" + ` order (default: creation order)."
+  sources("Only the records that match." where: SourceWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [SourceOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): SourceConnection!
 
   """
   Find nodes by name, alias, acronym or (for sources) title, folded for accents and case:
@@ -2477,6 +2572,472 @@ type Mutation {
   "Import NDJSON records (the format of ` + "`" + `kgql import` + "`" + `), all or nothing."
   importRecords("One JSON record per line." ndjson: String!): ImportResult!
 }
+
+"Sort direction."
+enum OrderDirection {
+  "Smallest first (A→Z, oldest first); missing values last."
+  ASC
+  "Largest first (Z→A, newest first); missing values first."
+  DESC
+}
+
+"Conditions on a text field, all folded for accents and case (` + "`" + `eq: \"region\"` + "`" + ` matches ` + "`" + `Région` + "`" + `)."
+input StringFilter {
+  "Equal to."
+  eq: String
+  "Equal to one of."
+  in: [String!]
+  "Starts with."
+  startsWith: String
+  "Contains, anywhere."
+  contains: String
+}
+
+"Conditions on a date (ISO dates compare chronologically); a missing date matches none."
+input DateFilter {
+  "On that day."
+  eq: Date
+  "Before."
+  lt: Date
+  "On or before."
+  lte: Date
+  "After."
+  gt: Date
+  "On or after."
+  gte: Date
+}
+
+"Conditions on a key or an id, compared exactly."
+input KeyFilter {
+  "Equal to."
+  eq: String
+  "Equal to one of."
+  in: [String!]
+}
+
+"Conditions on a statement's text: a French-aware full-text ` + "`" + `search` + "`" + `, or the folded string operators."
+input TextFilter {
+  "Full-text search (French analysis: elision, stop words, stemming, accents)."
+  search: String
+  "Equal to (folded)."
+  eq: String
+  "Starts with (folded)."
+  startsWith: String
+  "Contains (folded)."
+  contains: String
+}
+
+"Conditions on anything with a name (a statement's speaker, what it is about)."
+input EntityWhere {
+  "All of these."
+  AND: [EntityWhere!]
+  "Any of these."
+  OR: [EntityWhere!]
+  "Not this."
+  NOT: EntityWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its name (folded)."
+  name: StringFilter
+}
+
+"Conditions on people."
+input PersonWhere {
+  "All of these."
+  AND: [PersonWhere!]
+  "Any of these."
+  OR: [PersonWhere!]
+  "Not this."
+  NOT: PersonWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its name (folded)."
+  name: StringFilter
+  "Some position of the person matches."
+  positions: PositionWhere
+  "Some statement of the person matches."
+  statements: StatementWhere
+}
+
+"Conditions on organizations."
+input OrganizationWhere {
+  "All of these."
+  AND: [OrganizationWhere!]
+  "Any of these."
+  OR: [OrganizationWhere!]
+  "Not this."
+  NOT: OrganizationWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its name (folded)."
+  name: StringFilter
+  "Its acronym (folded)."
+  acronym: StringFilter
+  "Its kind is one of these."
+  kind: [OrganizationKind!]
+  "Its seat matches."
+  seat: RegionWhere
+  "The organization it is a unit of matches."
+  parent: OrganizationWhere
+  "Some position held in it matches."
+  members: PositionWhere
+}
+
+"Conditions on regions."
+input RegionWhere {
+  "All of these."
+  AND: [RegionWhere!]
+  "Any of these."
+  OR: [RegionWhere!]
+  "Not this."
+  NOT: RegionWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its name (folded)."
+  name: StringFilter
+  "Its ISO code, exactly."
+  code: KeyFilter
+  "Its kind is one of these."
+  kind: [RegionKind!]
+  "It is this region (key or id) or inside it, at any depth: ` + "`" + `within: \"MA-07\"` + "`" + ` matches Marrakech."
+  within: String
+  "The region it is inside matches."
+  parent: RegionWhere
+}
+
+"Conditions on events."
+input EventWhere {
+  "All of these."
+  AND: [EventWhere!]
+  "Any of these."
+  OR: [EventWhere!]
+  "Not this."
+  NOT: EventWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its name (folded)."
+  name: StringFilter
+  "Its first day."
+  startDate: DateFilter
+  "Its last day."
+  endDate: DateFilter
+  "Where it was held matches (use ` + "`" + `within` + "`" + ` for a region and everything inside it)."
+  location: RegionWhere
+  "Some organizer matches."
+  organizers: OrganizationWhere
+}
+
+"Conditions on statements."
+input StatementWhere {
+  "All of these."
+  AND: [StatementWhere!]
+  "Any of these."
+  OR: [StatementWhere!]
+  "Not this."
+  NOT: StatementWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its text."
+  text: TextFilter
+  "Its language (BCP 47), exactly."
+  language: KeyFilter
+  "When it was said."
+  date: DateFilter
+  "Who said it matches."
+  speaker: EntityWhere
+  "The event where it was said matches."
+  event: EventWhere
+  "Something it is about matches."
+  about: EntityWhere
+}
+
+"Conditions on sources."
+input SourceWhere {
+  "All of these."
+  AND: [SourceWhere!]
+  "Any of these."
+  OR: [SourceWhere!]
+  "Not this."
+  NOT: SourceWhere
+  "Its id."
+  id: KeyFilter
+  "Its key."
+  key: KeyFilter
+  "Its title (folded)."
+  title: StringFilter
+  "Its publication date."
+  publishedAt: DateFilter
+  "Its publisher matches."
+  publisher: OrganizationWhere
+}
+
+"Conditions on positions."
+input PositionWhere {
+  "All of these."
+  AND: [PositionWhere!]
+  "Any of these."
+  OR: [PositionWhere!]
+  "Not this."
+  NOT: PositionWhere
+  "Its id."
+  id: KeyFilter
+  "Its title (folded)."
+  title: StringFilter
+  "Held on that date (positions without dates count as held)."
+  asOf: Date
+  "Its first day."
+  startDate: DateFilter
+  "Its last day."
+  endDate: DateFilter
+  "The person matches."
+  person: PersonWhere
+  "The organization matches."
+  organization: OrganizationWhere
+  "The region it is scoped to matches."
+  region: RegionWhere
+}
+
+"What people can be sorted by."
+enum PersonOrderField {
+  "Creation order."
+  CREATED
+  "Name, folded for accents and case."
+  NAME
+  "Key."
+  KEY
+}
+
+"A sort key for people."
+input PersonOrder {
+  "The field."
+  field: PersonOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What organizations can be sorted by."
+enum OrganizationOrderField {
+  "Creation order."
+  CREATED
+  "Name, folded for accents and case."
+  NAME
+  "Key."
+  KEY
+  "Acronym."
+  ACRONYM
+}
+
+"A sort key for organizations."
+input OrganizationOrder {
+  "The field."
+  field: OrganizationOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What regions can be sorted by."
+enum RegionOrderField {
+  "Creation order."
+  CREATED
+  "Name, folded for accents and case."
+  NAME
+  "Key."
+  KEY
+  "ISO code."
+  CODE
+}
+
+"A sort key for regions."
+input RegionOrder {
+  "The field."
+  field: RegionOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What events can be sorted by."
+enum EventOrderField {
+  "Creation order."
+  CREATED
+  "Name, folded for accents and case."
+  NAME
+  "First day."
+  START_DATE
+  "Last day."
+  END_DATE
+}
+
+"A sort key for events."
+input EventOrder {
+  "The field."
+  field: EventOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What statements can be sorted by."
+enum StatementOrderField {
+  "Creation order."
+  CREATED
+  "When it was said."
+  DATE
+}
+
+"A sort key for statements."
+input StatementOrder {
+  "The field."
+  field: StatementOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What sources can be sorted by."
+enum SourceOrderField {
+  "Creation order."
+  CREATED
+  "Title, folded."
+  TITLE
+  "Publication date."
+  PUBLISHED_AT
+}
+
+"A sort key for sources."
+input SourceOrder {
+  "The field."
+  field: SourceOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"What positions can be sorted by."
+enum PositionOrderField {
+  "Creation order."
+  CREATED
+  "Title, folded."
+  TITLE
+  "First day held."
+  START_DATE
+  "Last day held."
+  END_DATE
+}
+
+"A sort key for positions."
+input PositionOrder {
+  "The field."
+  field: PositionOrderField!
+  "The direction."
+  direction: OrderDirection = ASC
+}
+
+"The kinds of record an aggregate can count."
+enum RecordType {
+  "People."
+  PERSON
+  "Organizations."
+  ORGANIZATION
+  "Regions."
+  REGION
+  "Events."
+  EVENT
+  "Statements."
+  STATEMENT
+  "Sources."
+  SOURCE
+  "Positions."
+  POSITION
+  "Participations."
+  PARTICIPATION
+}
+
+"What an aggregate can group by; which apply depends on the kind counted (an error lists them)."
+enum GroupBy {
+  "A statement's speaker."
+  SPEAKER
+  "The organization: of a position, an event's organizers, a person's positions."
+  ORGANIZATION
+  "The region: of a position, an event's location, an organization's seat, a person's positions."
+  REGION
+  "The event: of a statement or a participation, a person's participations."
+  EVENT
+  "The year of the record's date (statement date, start date, publication date)."
+  YEAR
+  "The person of a position or a participation."
+  PERSON
+  "What a statement is about (a statement counts once per entity)."
+  ABOUT
+  "The language of a statement or a source."
+  LANGUAGE
+  "The kind of an organization or a region."
+  KIND
+  "A position's title."
+  TITLE
+  "A participation's role."
+  ROLE
+  "A source's publisher."
+  PUBLISHER
+  "The parent of an organization or a region."
+  PARENT
+}
+
+"Conditions for an aggregate: fill the one that matches its kind."
+input AggregateWhere {
+  "For PERSON."
+  person: PersonWhere
+  "For ORGANIZATION."
+  organization: OrganizationWhere
+  "For REGION."
+  region: RegionWhere
+  "For EVENT."
+  event: EventWhere
+  "For STATEMENT."
+  statement: StatementWhere
+  "For SOURCE."
+  source: SourceWhere
+  "For POSITION."
+  position: PositionWhere
+}
+
+"One group of an aggregate."
+type AggregateBucket {
+  "The group's keys joined by ` + "`" + ` / ` + "`" + `: a key of a node, or a value (a year, a language…)."
+  key: String!
+  "The group's keys, one per groupBy dimension."
+  keys: [String!]!
+  "The node of the first dimension, when it is a node."
+  node: Node
+  "The node of each dimension (null for a value dimension, or for a Position or Participation)."
+  nodes: [Node]!
+  "How many records fall in the group."
+  count: Int!
+}
+
+"The result of an aggregate."
+type Aggregate {
+  "How many records match."
+  count: Int!
+  "The groups, largest first (ties by key); empty without groupBy."
+  buckets: [AggregateBucket!]!
+}
+
+extend type Query {
+  """
+  Count the records of a kind that match ` + "`" + `where` + "`" + `, grouped by ` + "`" + `groupBy` + "`" + `: e.g. statements per
+  speaker (` + "`" + `kind: STATEMENT, groupBy: [SPEAKER]` + "`" + `), delegates per region.
+  """
+  aggregate("The kind of record to count." kind: RecordType!, "Conditions (the field that matches kind)." where: AggregateWhere, "Dimensions to group by." groupBy: [GroupBy!], "At most this many buckets (default 100, at most 1000)." first: Int): Aggregate!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2484,6 +3045,32 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Aggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_Aggregate_count(ctx, field)
+	case "buckets":
+		return ec.fieldContext_Aggregate_buckets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Aggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_AggregateBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_AggregateBucket_key(ctx, field)
+	case "keys":
+		return ec.fieldContext_AggregateBucket_keys(ctx, field)
+	case "node":
+		return ec.fieldContext_AggregateBucket_node(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AggregateBucket_nodes(ctx, field)
+	case "count":
+		return ec.fieldContext_AggregateBucket_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AggregateBucket", field.Name)
+}
 
 func (ec *executionContext) childFields_Citation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -3068,22 +3655,54 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 func (ec *executionContext) field_Event_statements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOStatementWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.StatementOrder, error) {
+			return ec.unmarshalOStatementOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3266,88 +3885,246 @@ func (ec *executionContext) field_Mutation_upsertSource_args(ctx context.Context
 func (ec *executionContext) field_Organization_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEventWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.EventOrder, error) {
+			return ec.unmarshalOEventOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
 func (ec *executionContext) field_Organization_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOPositionWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.PositionOrder, error) {
+			return ec.unmarshalOPositionOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg6
 	return args, nil
 }
 
 func (ec *executionContext) field_Person_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEventWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.EventOrder, error) {
+			return ec.unmarshalOEventOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Person_positions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOPositionWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Person_statements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOStatementWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.StatementOrder, error) {
+			return ec.unmarshalOStatementOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3362,6 +4139,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.RecordType, error) {
+			return ec.unmarshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOAggregateWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]model.GroupBy, error) {
+			return ec.unmarshalOGroupBy2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupByᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -3390,22 +4205,54 @@ func (ec *executionContext) field_Query_event_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEventWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.EventOrder, error) {
+			return ec.unmarshalOEventOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3462,44 +4309,108 @@ func (ec *executionContext) field_Query_organization_args(ctx context.Context, r
 func (ec *executionContext) field_Query_organizations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOrganizationWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.OrganizationOrder, error) {
+			return ec.unmarshalOOrganizationOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
 func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOPersonWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.PersonOrder, error) {
+			return ec.unmarshalOPersonOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3550,22 +4461,54 @@ func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalORegionWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.RegionOrder, error) {
+			return ec.unmarshalORegionOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3624,22 +4567,54 @@ func (ec *executionContext) field_Query_source_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Query_sources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOSourceWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.SourceOrder, error) {
+			return ec.unmarshalOSourceOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3660,66 +4635,170 @@ func (ec *executionContext) field_Query_statement_args(ctx context.Context, rawA
 func (ec *executionContext) field_Query_statements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOStatementWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.StatementOrder, error) {
+			return ec.unmarshalOStatementOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
 func (ec *executionContext) field_Region_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEventWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.EventOrder, error) {
+			return ec.unmarshalOEventOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
 func (ec *executionContext) field_Region_positions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOPositionWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*model.PositionOrder, error) {
+			return ec.unmarshalOPositionOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*model.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg6
 	return args, nil
 }
 
@@ -3796,6 +4875,194 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Aggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregate_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Aggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Aggregate_buckets(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Aggregate_buckets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buckets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateBucket) graphql.Marshaler {
+			return ec.marshalNAggregateBucket2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregateBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Aggregate_buckets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Aggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AggregateBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AggregateBucket_key(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateBucket_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateBucket_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateBucket_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateBucket_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateBucket_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateBucket_node(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateBucket_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateBucket_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AggregateBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AggregateBucket_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateBucket_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateBucket_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AggregateBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AggregateBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateBucket", field, false, false, "Int")
+}
 
 func (ec *executionContext) _Citation_source(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4482,7 +5749,7 @@ func (ec *executionContext) resolveBatch_Event_statements(ctx context.Context, f
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Statements(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Statements(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.StatementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Statement]](
 			ctx,
@@ -4493,7 +5760,7 @@ func (ec *executionContext) resolveBatch_Event_statements(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Statements(ctx, []*model.Event{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Statements(ctx, []*model.Event{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.StatementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Statement]](
 		ctx,
 		results,
@@ -5733,7 +7000,7 @@ func (ec *executionContext) resolveBatch_Organization_members(ctx context.Contex
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Members(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Members(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.PositionOrder), fc.Args["asOf"].(*model.Date), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Position]](
 			ctx,
@@ -5744,7 +7011,7 @@ func (ec *executionContext) resolveBatch_Organization_members(ctx context.Contex
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Members(ctx, []*model.Organization{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Members(ctx, []*model.Organization{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.PositionOrder), fc.Args["asOf"].(*model.Date), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Position]](
 		ctx,
 		results,
@@ -5800,7 +7067,7 @@ func (ec *executionContext) resolveBatch_Organization_events(ctx context.Context
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Events(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
 			ctx,
@@ -5811,7 +7078,7 @@ func (ec *executionContext) resolveBatch_Organization_events(ctx context.Context
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Events(ctx, []*model.Organization{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Events(ctx, []*model.Organization{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
 		ctx,
 		results,
@@ -6486,7 +7753,7 @@ func (ec *executionContext) _Person_positions(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Person_positions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Person_positions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
@@ -6496,13 +7763,25 @@ func (ec *executionContext) fieldContext_Person_positions(_ context.Context, fie
 			return ec.childFields_Position(ctx, field)
 		},
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_positions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
 	return fc, nil
 }
 func (ec *executionContext) resolveBatch_Person_positions(ctx context.Context, field graphql.CollectedField, obj *model.Person) (any, error) {
 	resolver := ec.Resolvers.Person()
+	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Positions(ctx, batch.Parents)
+			return resolver.Positions(ctx, batch.Parents, fc.Args["asOf"].(*model.Date), fc.Args["where"].(map[string]any))
 		})
 		return graphql.ResolveBatchGroupResult[[]*model.Position](
 			ctx,
@@ -6513,7 +7792,7 @@ func (ec *executionContext) resolveBatch_Person_positions(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Positions(ctx, []*model.Person{obj})
+	results, err := resolver.Positions(ctx, []*model.Person{obj}, fc.Args["asOf"].(*model.Date), fc.Args["where"].(map[string]any))
 	return graphql.ResolveBatchSingleResult[[]*model.Position](
 		ctx,
 		results,
@@ -6569,7 +7848,7 @@ func (ec *executionContext) resolveBatch_Person_statements(ctx context.Context, 
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Statements(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Statements(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.StatementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Statement]](
 			ctx,
@@ -6580,7 +7859,7 @@ func (ec *executionContext) resolveBatch_Person_statements(ctx context.Context, 
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Statements(ctx, []*model.Person{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Statements(ctx, []*model.Person{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.StatementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Statement]](
 		ctx,
 		results,
@@ -6636,7 +7915,7 @@ func (ec *executionContext) resolveBatch_Person_events(ctx context.Context, fiel
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Person](ctx, "Person"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Events(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
 			ctx,
@@ -6647,7 +7926,7 @@ func (ec *executionContext) resolveBatch_Person_events(ctx context.Context, fiel
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Events(ctx, []*model.Person{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Events(ctx, []*model.Person{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
 		ctx,
 		results,
@@ -7678,7 +8957,7 @@ func (ec *executionContext) _Query_people(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().People(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().People(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.PersonOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Person]) graphql.Marshaler {
@@ -7722,7 +9001,7 @@ func (ec *executionContext) _Query_organizations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Organizations(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.OrganizationOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Organization]) graphql.Marshaler {
@@ -7766,7 +9045,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.RegionOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Region]) graphql.Marshaler {
@@ -7810,7 +9089,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Event]) graphql.Marshaler {
@@ -7854,7 +9133,7 @@ func (ec *executionContext) _Query_statements(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Statements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Statements(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.StatementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Statement]) graphql.Marshaler {
@@ -7898,7 +9177,7 @@ func (ec *executionContext) _Query_sources(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Sources(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Sources(ctx, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.SourceOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Source]) graphql.Marshaler {
@@ -7970,6 +9249,50 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Aggregate(ctx, fc.Args["kind"].(model.RecordType), fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]model.GroupBy), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalNAggregate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8402,7 +9725,7 @@ func (ec *executionContext) resolveBatch_Region_positions(ctx context.Context, f
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Positions(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Positions(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.PositionOrder), fc.Args["asOf"].(*model.Date), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Position]](
 			ctx,
@@ -8413,7 +9736,7 @@ func (ec *executionContext) resolveBatch_Region_positions(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Positions(ctx, []*model.Region{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Positions(ctx, []*model.Region{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.PositionOrder), fc.Args["asOf"].(*model.Date), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Position]](
 		ctx,
 		results,
@@ -8469,7 +9792,7 @@ func (ec *executionContext) resolveBatch_Region_events(ctx context.Context, fiel
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Events(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Events(ctx, batch.Parents, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		})
 		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Event]](
 			ctx,
@@ -8480,7 +9803,7 @@ func (ec *executionContext) resolveBatch_Region_events(ctx context.Context, fiel
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Events(ctx, []*model.Region{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Events(ctx, []*model.Region{obj}, fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]*model.EventOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Event]](
 		ctx,
 		results,
@@ -10759,6 +12082,91 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAggregateWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"person", "organization", "region", "event", "statement", "source", "position"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOPersonWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOEventWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["event"] = data
+		case "statement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statement"))
+			data, err := ec.unmarshalOStatementWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["statement"] = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOSourceWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["source"] = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["position"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAggregateWhere unmarshals raw into the AggregateWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAggregateWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AggregateWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj any) (model.CitationInput, error) {
 	var it model.CitationInput
 	if obj == nil {
@@ -10805,6 +12213,155 @@ func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj
 func UnmarshalCitationInput(ctx context.Context, raw any) (model.CitationInput, error) {
 	var out model.CitationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "lt", "lte", "gt", "gte"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lt"] = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lte"] = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gt"] = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gte"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDateFilter unmarshals raw into the DateFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDateFilter(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "name"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOEntityWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOEntityWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityWhere unmarshals raw into the EntityWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityWhere", raw, &out)
 	return out, err
 }
 
@@ -10907,6 +12464,215 @@ func UnmarshalEventInput(ctx context.Context, raw any) (map[string]any, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEventOrder(ctx context.Context, obj any) (model.EventOrder, error) {
+	var it model.EventOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNEventOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventOrder unmarshals raw into the EventOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventOrder(ctx context.Context, raw any) (model.EventOrder, error) {
+	var out model.EventOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEventWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "name", "startDate", "endDate", "location", "organizers"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOEventWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOEventWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOEventWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startDate"] = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endDate"] = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["location"] = data
+		case "organizers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizers"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizers"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventWhere unmarshals raw into the EventWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyFilter(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["in"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyFilter unmarshals raw into the KeyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyFilter(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -11003,6 +12769,172 @@ func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context,
 func UnmarshalOrganizationInput(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context, obj any) (model.OrganizationOrder, error) {
+	var it model.OrganizationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOrganizationOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationOrder unmarshals raw into the OrganizationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationOrder(ctx context.Context, raw any) (model.OrganizationOrder, error) {
+	var out model.OrganizationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "name", "acronym", "kind", "seat", "parent", "members"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOOrganizationWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOOrganizationWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "acronym":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acronym"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["acronym"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOOrganizationKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "seat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seat"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["seat"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["members"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationWhere unmarshals raw into the OrganizationWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationWhere", raw, &out)
 	return out, err
 }
 
@@ -11155,6 +13087,151 @@ func UnmarshalPersonInput(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPersonOrder(ctx context.Context, obj any) (model.PersonOrder, error) {
+	var it model.PersonOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPersonOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPersonOrder unmarshals raw into the PersonOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPersonOrder(ctx context.Context, raw any) (model.PersonOrder, error) {
+	var out model.PersonOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPersonWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "name", "positions", "statements"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOPersonWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOPersonWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOPersonWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "positions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positions"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["positions"] = data
+		case "statements":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statements"))
+			data, err := ec.unmarshalOStatementWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["statements"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPersonWhere unmarshals raw into the PersonWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPersonWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPositionInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -11244,6 +13321,172 @@ func (ec *executionContext) unmarshalInputPositionInput(ctx context.Context, obj
 func UnmarshalPositionInput(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPositionOrder(ctx context.Context, obj any) (model.PositionOrder, error) {
+	var it model.PositionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPositionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionOrder unmarshals raw into the PositionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionOrder(ctx context.Context, raw any) (model.PositionOrder, error) {
+	var out model.PositionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPositionWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "title", "asOf", "startDate", "endDate", "person", "organization", "region"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOPositionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOPositionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "asOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asOf"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["asOf"] = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startDate"] = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endDate"] = data
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOPersonWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionWhere unmarshals raw into the PositionWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionWhere", raw, &out)
 	return out, err
 }
 
@@ -11339,6 +13582,165 @@ func UnmarshalRegionInput(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRegionOrder(ctx context.Context, obj any) (model.RegionOrder, error) {
+	var it model.RegionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRegionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionOrder unmarshals raw into the RegionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionOrder(ctx context.Context, raw any) (model.RegionOrder, error) {
+	var out model.RegionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "name", "code", "kind", "within", "parent"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalORegionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalORegionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalORegionKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "within":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("within"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["within"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalORegionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionWhere unmarshals raw into the RegionWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -11421,6 +13823,151 @@ func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj a
 func UnmarshalSourceInput(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceOrder(ctx context.Context, obj any) (model.SourceOrder, error) {
+	var it model.SourceOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSourceOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceOrder unmarshals raw into the SourceOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceOrder(ctx context.Context, raw any) (model.SourceOrder, error) {
+	var out model.SourceOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "title", "publishedAt", "publisher"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOSourceWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOSourceWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOSourceWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "publishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAt"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["publishedAt"] = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["publisher"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceWhere unmarshals raw into the SourceWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceWhere", raw, &out)
 	return out, err
 }
 
@@ -11513,6 +14060,300 @@ func (ec *executionContext) unmarshalInputStatementInput(ctx context.Context, ob
 func UnmarshalStatementInput(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatementInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStatementOrder(ctx context.Context, obj any) (model.StatementOrder, error) {
+	var it model.StatementOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNStatementOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatementOrder unmarshals raw into the StatementOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatementOrder(ctx context.Context, raw any) (model.StatementOrder, error) {
+	var out model.StatementOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatementOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStatementWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "key", "text", "language", "date", "speaker", "event", "about"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOStatementWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["AND"] = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOStatementWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["OR"] = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOStatementWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["NOT"] = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["key"] = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOTextFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["text"] = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOKeyFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["language"] = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["date"] = data
+		case "speaker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("speaker"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["speaker"] = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOEventWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["event"] = data
+		case "about":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("about"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["about"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatementWhere unmarshals raw into the StatementWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatementWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatementWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in", "startsWith", "contains"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["in"] = data
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startsWith"] = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["contains"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStringFilter unmarshals raw into the StringFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStringFilter(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StringFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTextFilter(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"search", "eq", "startsWith", "contains"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["search"] = data
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startsWith"] = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["contains"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTextFilter unmarshals raw into the TextFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTextFilter(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TextFilter", raw, &out)
 	return out, err
 }
 
@@ -11624,6 +14465,97 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var aggregateImplementors = []string{"Aggregate"}
+
+func (ec *executionContext) _Aggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Aggregate")
+		case "count":
+			out.Values[i] = ec._Aggregate_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "buckets":
+			out.Values[i] = ec._Aggregate_buckets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aggregateBucketImplementors = []string{"AggregateBucket"}
+
+func (ec *executionContext) _AggregateBucket(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aggregateBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AggregateBucket")
+		case "key":
+			out.Values[i] = ec._AggregateBucket_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keys":
+			out.Values[i] = ec._AggregateBucket_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AggregateBucket_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AggregateBucket_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AggregateBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var citationImplementors = []string{"Citation"}
 
@@ -12841,6 +15773,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
+		case "aggregate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aggregate(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13818,6 +16756,38 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAggregate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Aggregate!")
+		return graphql.Null
+	}
+	return ec._Aggregate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAggregateBucket2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregateBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAggregateBucket2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregateBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAggregateBucket2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐAggregateBucket(ctx context.Context, sel ast.SelectionSet, v *model.AggregateBucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AggregateBucket!")
+		return graphql.Null
+	}
+	return ec._AggregateBucket(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13982,6 +16952,11 @@ func (ec *executionContext) marshalNEntity2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph
 	return ret
 }
 
+func (ec *executionContext) unmarshalNEntityWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Event", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -14044,6 +17019,26 @@ func (ec *executionContext) unmarshalNEventInput2map(ctx context.Context, v any)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNEventOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrder(ctx context.Context, v any) (*model.EventOrder, error) {
+	res, err := ec.unmarshalInputEventOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEventOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderField(ctx context.Context, v any) (model.EventOrderField, error) {
+	var res model.EventOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderField(ctx context.Context, sel ast.SelectionSet, v model.EventOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEventWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputEventWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14056,6 +17051,16 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx context.Context, v any) (model.GroupBy, error) {
+	var res model.GroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx context.Context, sel ast.SelectionSet, v model.GroupBy) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -14305,6 +17310,26 @@ func (ec *executionContext) marshalNOrganizationKind2githubᚗcomᚋkgqlᚋkgql�
 	return v
 }
 
+func (ec *executionContext) unmarshalNOrganizationOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrder(ctx context.Context, v any) (*model.OrganizationOrder, error) {
+	res, err := ec.unmarshalInputOrganizationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOrganizationOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrderField(ctx context.Context, v any) (model.OrganizationOrderField, error) {
+	var res model.OrganizationOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrganizationOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrderField(ctx context.Context, sel ast.SelectionSet, v model.OrganizationOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOrganizationWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputOrganizationWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -14405,6 +17430,26 @@ func (ec *executionContext) unmarshalNPersonInput2map(ctx context.Context, v any
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPersonOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrder(ctx context.Context, v any) (*model.PersonOrder, error) {
+	res, err := ec.unmarshalInputPersonOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPersonOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrderField(ctx context.Context, v any) (model.PersonOrderField, error) {
+	var res model.PersonOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPersonOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrderField(ctx context.Context, sel ast.SelectionSet, v model.PersonOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPersonWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPersonWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPosition2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Position) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Position", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -14465,6 +17510,36 @@ func (ec *executionContext) marshalNPositionEdge2ᚖgithubᚗcomᚋkgqlᚋkgql�
 func (ec *executionContext) unmarshalNPositionInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputPositionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPositionOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrder(ctx context.Context, v any) (*model.PositionOrder, error) {
+	res, err := ec.unmarshalInputPositionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPositionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderField(ctx context.Context, v any) (model.PositionOrderField, error) {
+	var res model.PositionOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPositionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderField(ctx context.Context, sel ast.SelectionSet, v model.PositionOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPositionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPositionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx context.Context, v any) (model.RecordType, error) {
+	var res model.RecordType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx context.Context, sel ast.SelectionSet, v model.RecordType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Region) graphql.Marshaler {
@@ -14537,6 +17612,26 @@ func (ec *executionContext) unmarshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgr
 
 func (ec *executionContext) marshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx context.Context, sel ast.SelectionSet, v model.RegionKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRegionOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrder(ctx context.Context, v any) (*model.RegionOrder, error) {
+	res, err := ec.unmarshalInputRegionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrderField(ctx context.Context, v any) (model.RegionOrderField, error) {
+	var res model.RegionOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegionOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrderField(ctx context.Context, sel ast.SelectionSet, v model.RegionOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRegionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputRegionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
@@ -14625,6 +17720,26 @@ func (ec *executionContext) unmarshalNSourceInput2map(ctx context.Context, v any
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSourceOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrder(ctx context.Context, v any) (*model.SourceOrder, error) {
+	res, err := ec.unmarshalInputSourceOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSourceOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrderField(ctx context.Context, v any) (model.SourceOrderField, error) {
+	var res model.SourceOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSourceOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrderField(ctx context.Context, sel ast.SelectionSet, v model.SourceOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSourceWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputSourceWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Statement) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Statement", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -14684,6 +17799,26 @@ func (ec *executionContext) marshalNStatementEdge2ᚖgithubᚗcomᚋkgqlᚋkgql�
 
 func (ec *executionContext) unmarshalNStatementInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputStatementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStatementOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrder(ctx context.Context, v any) (*model.StatementOrder, error) {
+	res, err := ec.unmarshalInputStatementOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStatementOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderField(ctx context.Context, v any) (model.StatementOrderField, error) {
+	var res model.StatementOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatementOrderField2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderField(ctx context.Context, sel ast.SelectionSet, v model.StatementOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNStatementWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputStatementWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -14896,6 +18031,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAggregateWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAggregateWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14959,11 +18102,122 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 	return v
 }
 
+func (ec *executionContext) unmarshalODateFilter2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDateFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEventOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrderᚄ(ctx context.Context, v any) ([]*model.EventOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EventOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐEventOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEventWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEventWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOGroupBy2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupByᚄ(ctx context.Context, v any) ([]model.GroupBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.GroupBy, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOGroupBy2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupByᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GroupBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -15000,6 +18254,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOKeyFilter2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKeyFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -15045,11 +18307,63 @@ func (ec *executionContext) marshalONodeType2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgra
 	return ret
 }
 
+func (ec *executionContext) unmarshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *model.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrganizationKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKindᚄ(ctx context.Context, v any) ([]model.OrganizationKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OrganizationKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrganizationKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOrganizationKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrganizationKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOOrganizationKind2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKind(ctx context.Context, v any) (*model.OrganizationKind, error) {
@@ -15068,6 +18382,48 @@ func (ec *executionContext) marshalOOrganizationKind2ᚖgithubᚗcomᚋkgqlᚋkg
 	return v
 }
 
+func (ec *executionContext) unmarshalOOrganizationOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrderᚄ(ctx context.Context, v any) ([]*model.OrganizationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrganizationOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrganizationOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOrganizationWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrganizationWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOrganizationWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrganizationWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15075,11 +18431,131 @@ func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraph
 	return ec._Person(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPersonOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrderᚄ(ctx context.Context, v any) ([]*model.PersonOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PersonOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPersonOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPersonWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPersonWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPersonWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPersonWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPositionOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrderᚄ(ctx context.Context, v any) ([]*model.PositionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PositionOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPositionOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPositionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPositionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPositionWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPositionWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegion(ctx context.Context, sel ast.SelectionSet, v *model.Region) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegionKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKindᚄ(ctx context.Context, v any) ([]model.RegionKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RegionKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegionKind2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegionKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalORegionKind2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx context.Context, v any) (*model.RegionKind, error) {
@@ -15098,6 +18574,48 @@ func (ec *executionContext) marshalORegionKind2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋg
 	return v
 }
 
+func (ec *executionContext) unmarshalORegionOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrderᚄ(ctx context.Context, v any) ([]*model.RegionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RegionOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORegionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRegionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORegionWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v *model.Source) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15105,11 +18623,95 @@ func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraph
 	return ec._Source(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOSourceOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrderᚄ(ctx context.Context, v any) ([]*model.SourceOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SourceOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSourceWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSourceWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSourceWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOStatement2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatement(ctx context.Context, sel ast.SelectionSet, v *model.Statement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Statement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStatementOrder2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrderᚄ(ctx context.Context, v any) ([]*model.StatementOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.StatementOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStatementOrder2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatementOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOStatementWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStatementWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOStatementWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStatementWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -15163,6 +18765,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOStringFilter2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStringFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTextFilter2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTextFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -21,6 +21,7 @@ import (
 	"github.com/kgql/kgql/graph/loaders"
 	"github.com/kgql/kgql/graph/playground"
 	"github.com/kgql/kgql/store"
+	"github.com/kgql/kgql/store/textindex"
 )
 
 // DefaultCORSOrigins are the origins allowed when Options.CORSOrigins is empty: development
@@ -46,7 +47,22 @@ type Options struct {
 	// Authorize is the authorization point of every mutation and of /admin/backup. Nil means
 	// AllowAll.
 	Authorize func(ctx context.Context, a Action) error
+	// MaxComplexity refuses operations whose cost (graph/complexity.go) is higher, with
+	// QUERY_TOO_COMPLEX. Zero means DefaultMaxComplexity.
+	MaxComplexity int
+	// TextMatch answers `text: {search:}` filters from a full-text index (see Resolver.TextMatch).
+	// Nil falls back to the store's word index.
+	TextMatch func(text string, kinds []store.Kind, limit int) ([]store.ID, error)
+	// Text is the full-text index (store/textindex), attached to Store. With it, `search` ranks
+	// name matches first, then full-text hits with highlighted snippets, and it answers TextMatch
+	// when that is nil. Nil: `search` matches names only (store.SearchNames).
+	Text *textindex.Index
 }
+
+// DefaultMaxComplexity is the default cost limit of an operation. The cost is an upper bound
+// (page sizes multiplied down the query): two nested pages of 100 with rich selections and lists
+// below them stay under it; four nested pages of 100 (10^8) do not. The hardening work tunes it.
+const DefaultMaxComplexity = 10000000
 
 // ExampleQuery is the connected query the playground opens with: from ASMEX to its events, what
 // each speaker said, the positions they hold, and the article that reported it.
@@ -101,8 +117,16 @@ func NewHandler(opts Options) http.Handler {
 	if opts.Authorize == nil {
 		opts.Authorize = AllowAll
 	}
+	if opts.MaxComplexity == 0 {
+		opts.MaxComplexity = DefaultMaxComplexity
+	}
 
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize}}))
+	if opts.TextMatch == nil && opts.Text != nil {
+		opts.TextMatch = opts.Text.Match
+	}
+	cfg := Config{Resolvers: &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize, TextMatch: opts.TextMatch, Text: opts.Text}}
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
@@ -116,6 +140,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

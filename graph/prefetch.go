@@ -252,11 +252,14 @@ func expand(ctx context.Context, lv level) []*branch {
 			if !ok {
 				continue
 			}
+			args := f.ArgumentMap(op.Variables)
+			if filtered(args) {
+				continue // the engine answers it (graph/lists.go); its resolver prefetches below
+			}
 			q := store.AdjQuery{Rel: rf.rel, Kind: rf.kind}
 			b := &branch{sel: f.Selections}
 			counted := false
 			if rf.conn {
-				args := f.ArgumentMap(op.Variables)
 				var fp *int
 				var ap *string
 				if v, ok := toInt(args["first"]); ok {
@@ -286,6 +289,16 @@ func expand(ctx context.Context, lv level) []*branch {
 		}
 	}
 	return out
+}
+
+// filtered reports whether a list field's arguments go beyond a plain first/after page.
+func filtered(args map[string]any) bool {
+	for _, a := range []string{"where", "orderBy", "last", "before", "asOf"} {
+		if !isNil(args[a]) {
+			return true
+		}
+	}
+	return false
 }
 
 // linkField reports whether field of kind is a relation the record holds (Node.Links).

@@ -48,8 +48,8 @@ func (r *eventResolver) Speakers(ctx context.Context, objs []*model.Event) ([][]
 }
 
 // Statements is the batch resolver for the statements field.
-func (r *eventResolver) Statements(ctx context.Context, objs []*model.Event, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
-	return batchAdjConnection(ctx, objs, rev(store.KindEvent, "statements"), first, after, asStatement)
+func (r *eventResolver) Statements(ctx context.Context, objs []*model.Event, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Statement], error) {
+	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindStatement, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, rev(store.KindEvent, "statements"), asStatement)
 }
 
 // UpsertPerson is the resolver for the upsertPerson field.
@@ -160,13 +160,13 @@ func (r *organizationResolver) Seat(ctx context.Context, objs []*model.Organizat
 }
 
 // Members is the batch resolver for the members field.
-func (r *organizationResolver) Members(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Position], error) {
-	return batchAdjConnection(ctx, objs, rev(store.KindOrganization, "members"), first, after, asPosition)
+func (r *organizationResolver) Members(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error) {
+	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindPosition, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before, asOf: asOf}, rev(store.KindOrganization, "members"), asPosition)
 }
 
 // Events is the batch resolver for the events field.
-func (r *organizationResolver) Events(ctx context.Context, objs []*model.Organization, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	return batchAdjConnection(ctx, objs, rev(store.KindOrganization, "events"), first, after, asEvent)
+func (r *organizationResolver) Events(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error) {
+	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindEvent, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, rev(store.KindOrganization, "events"), asEvent)
 }
 
 // Person is the batch resolver for the person field.
@@ -180,26 +180,19 @@ func (r *participationResolver) Event(ctx context.Context, objs []*model.Partici
 }
 
 // Positions is the batch resolver for the positions field.
-func (r *personResolver) Positions(ctx context.Context, objs []*model.Person) ([][]*model.Position, error) {
-	return batchReverse(ctx, objs, rev(store.KindPerson, "positions"), asPosition)
+func (r *personResolver) Positions(ctx context.Context, objs []*model.Person, asOf *model.Date, where map[string]any) ([][]*model.Position, error) {
+	return filteredPositions(ctx, r.Resolver, objs, asOf, where)
 }
 
 // Statements is the batch resolver for the statements field.
-func (r *personResolver) Statements(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Statement], error) {
-	return batchAdjConnection(ctx, objs, rev(store.KindPerson, "statements"), first, after, asStatement)
+func (r *personResolver) Statements(ctx context.Context, objs []*model.Person, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Statement], error) {
+	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindStatement, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, rev(store.KindPerson, "statements"), asStatement)
 }
 
 // Events is the batch resolver for the events field.
-func (r *personResolver) Events(ctx context.Context, objs []*model.Person, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	out, err := each(ctx, objs, func(ctx context.Context, p *model.Person) (*model.Connection[*model.Event], error) {
-		ids, err := personEvents(ctx, p.N)
-		if err != nil {
-			return nil, err
-		}
-		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
-	})
-	prefetchConnections(ctx, out)
-	return out, err
+func (r *personResolver) Events(ctx context.Context, objs []*model.Person, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error) {
+	a := listArgs{kind: store.KindEvent, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}
+	return derivedLists(ctx, r.Resolver, objs, a, "Person.events", personEvents, eventsOfPerson, asEvent)
 }
 
 // Person is the batch resolver for the person field.
@@ -288,38 +281,43 @@ func (r *queryResolver) Statement(ctx context.Context, id string) (*model.Statem
 }
 
 // People is the resolver for the people field.
-func (r *queryResolver) People(ctx context.Context, first *int, after *string) (*model.Connection[*model.Person], error) {
-	return listConnection(r.Store, ctx, store.KindPerson, first, after, asPerson)
+func (r *queryResolver) People(ctx context.Context, where map[string]any, orderBy []*model.PersonOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Person], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindPerson, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asPerson)
 }
 
 // Organizations is the resolver for the organizations field.
-func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string) (*model.Connection[*model.Organization], error) {
-	return listConnection(r.Store, ctx, store.KindOrganization, first, after, asOrg)
+func (r *queryResolver) Organizations(ctx context.Context, where map[string]any, orderBy []*model.OrganizationOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Organization], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindOrganization, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asOrg)
 }
 
 // Regions is the resolver for the regions field.
-func (r *queryResolver) Regions(ctx context.Context, first *int, after *string) (*model.Connection[*model.Region], error) {
-	return listConnection(r.Store, ctx, store.KindRegion, first, after, asRegion)
+func (r *queryResolver) Regions(ctx context.Context, where map[string]any, orderBy []*model.RegionOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Region], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindRegion, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asRegion)
 }
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, first *int, after *string) (*model.Connection[*model.Event], error) {
-	return listConnection(r.Store, ctx, store.KindEvent, first, after, asEvent)
+func (r *queryResolver) Events(ctx context.Context, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Event], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindEvent, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asEvent)
 }
 
 // Statements is the resolver for the statements field.
-func (r *queryResolver) Statements(ctx context.Context, first *int, after *string) (*model.Connection[*model.Statement], error) {
-	return listConnection(r.Store, ctx, store.KindStatement, first, after, asStatement)
+func (r *queryResolver) Statements(ctx context.Context, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Statement], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindStatement, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asStatement)
 }
 
 // Sources is the resolver for the sources field.
-func (r *queryResolver) Sources(ctx context.Context, first *int, after *string) (*model.Connection[*model.Source], error) {
-	return listConnection(r.Store, ctx, store.KindSource, first, after, asSource)
+func (r *queryResolver) Sources(ctx context.Context, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Source], error) {
+	return rootList(ctx, r.Resolver, listArgs{kind: store.KindSource, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, asSource)
 }
 
 // Search is the resolver for the search field.
 func (r *queryResolver) Search(ctx context.Context, text string, types []model.NodeType, first *int) ([]*model.SearchHit, error) {
 	return r.search(ctx, text, types, first)
+}
+
+// Aggregate is the resolver for the aggregate field.
+func (r *queryResolver) Aggregate(ctx context.Context, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) (*model.Aggregate, error) {
+	return r.aggregate(ctx, kind, where, groupBy, first)
 }
 
 // Parent is the batch resolver for the parent field.
@@ -333,21 +331,14 @@ func (r *regionResolver) Subregions(ctx context.Context, objs []*model.Region) (
 }
 
 // Positions is the batch resolver for the positions field.
-func (r *regionResolver) Positions(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Position], error) {
-	return batchAdjConnection(ctx, objs, rev(store.KindRegion, "positions"), first, after, asPosition)
+func (r *regionResolver) Positions(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error) {
+	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindPosition, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before, asOf: asOf}, rev(store.KindRegion, "positions"), asPosition)
 }
 
 // Events is the batch resolver for the events field.
-func (r *regionResolver) Events(ctx context.Context, objs []*model.Region, first *int, after *string) ([]*model.Connection[*model.Event], error) {
-	out, err := each(ctx, objs, func(ctx context.Context, reg *model.Region) (*model.Connection[*model.Event], error) {
-		ids, err := regionEvents(ctx, reg.N)
-		if err != nil {
-			return nil, err
-		}
-		return idsConnection(ctx, ids, store.KindEvent, first, after, asEvent)
-	})
-	prefetchConnections(ctx, out)
-	return out, err
+func (r *regionResolver) Events(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error) {
+	a := listArgs{kind: store.KindEvent, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}
+	return derivedLists(ctx, r.Resolver, objs, a, "Region.events", regionEvents, eventsInRegion, asEvent)
 }
 
 // Publisher is the batch resolver for the publisher field.

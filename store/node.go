@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 )
@@ -147,14 +149,24 @@ func (n *Node) citedSources() []ID {
 // is found again: a position by person, organization, title and region; a participation by person,
 // event and role; a statement by speaker, event and text. Other kinds have none.
 func (n *Node) Identity() (ns, key string) {
+	var parts string
 	switch n.Kind {
 	case KindPosition:
-		return "pos", n.Link(RelPerson).String() + "|" + n.Link(RelOrganization).String() + "|" +
-			Fold(n.Title) + "|" + n.Link(RelRegion).String()
+		ns, parts = "pos", n.Link(RelPerson).String()+"|"+n.Link(RelOrganization).String()+"|"+Fold(n.Title)+"|"+n.Link(RelRegion).String()
 	case KindParticipation:
-		return "par", n.Link(RelPerson).String() + "|" + n.Link(RelEvent).String() + "|" + Fold(n.Role)
+		ns, parts = "par", n.Link(RelPerson).String()+"|"+n.Link(RelEvent).String()+"|"+Fold(n.Role)
 	case KindStatement:
-		return "stm", n.Link(RelSpeaker).String() + "|" + n.Link(RelEvent).String() + "|" + n.Text
+		ns, parts = "stm", n.Link(RelSpeaker).String()+"|"+n.Link(RelEvent).String()+"|"+n.Text
+	default:
+		return "", ""
 	}
-	return "", ""
+	if len(parts) <= maxIdentityLen {
+		return ns, parts
+	}
+	// A long text or title: its digest keeps the key short (Badger keys are bounded).
+	sum := sha256.Sum256([]byte(parts))
+	return ns, "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// maxIdentityLen is the longest natural identity stored as it is.
+const maxIdentityLen = 512

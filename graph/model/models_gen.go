@@ -20,6 +20,28 @@ type Node interface {
 	IsNode()
 }
 
+// The result of an aggregate.
+type Aggregate struct {
+	// How many records match.
+	Count int `json:"count"`
+	// The groups, largest first (ties by key); empty without groupBy.
+	Buckets []*AggregateBucket `json:"buckets"`
+}
+
+// One group of an aggregate.
+type AggregateBucket struct {
+	// The group's keys joined by ` / `: a key of a node, or a value (a year, a language…).
+	Key string `json:"key"`
+	// The group's keys, one per groupBy dimension.
+	Keys []string `json:"keys"`
+	// The node of the first dimension, when it is a node.
+	Node Node `json:"node,omitempty"`
+	// The node of each dimension (null for a value dimension, or for a Position or Participation).
+	Nodes []Node `json:"nodes"`
+	// How many records fall in the group.
+	Count int `json:"count"`
+}
+
 // A citation given in an input: the key (or id) of a Source and the words of it that state the fact.
 type CitationInput struct {
 	// Key or id of the Source.
@@ -48,6 +70,14 @@ type DeletedRecord struct {
 	Label string `json:"label"`
 }
 
+// A sort key for events.
+type EventOrder struct {
+	// The field.
+	Field EventOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
 // What an import did.
 type ImportResult struct {
 	// Records read.
@@ -67,6 +97,14 @@ type ImportResult struct {
 type Mutation struct {
 }
 
+// A sort key for organizations.
+type OrganizationOrder struct {
+	// The field.
+	Field OrganizationOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
 // Pagination state of a connection.
 type PageInfo struct {
 	// Whether more edges follow the last one of this page.
@@ -79,8 +117,48 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A sort key for people.
+type PersonOrder struct {
+	// The field.
+	Field PersonOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A sort key for positions.
+type PositionOrder struct {
+	// The field.
+	Field PositionOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
 // The entry points of the graph.
 type Query struct {
+}
+
+// A sort key for regions.
+type RegionOrder struct {
+	// The field.
+	Field RegionOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A sort key for sources.
+type SourceOrder struct {
+	// The field.
+	Field SourceOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A sort key for statements.
+type StatementOrder struct {
+	// The field.
+	Field StatementOrderField `json:"field"`
+	// The direction.
+	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
 // How many records of one type an import held.
@@ -89,6 +167,161 @@ type TypeCount struct {
 	Type string `json:"type"`
 	// How many records of that type.
 	Count int `json:"count"`
+}
+
+// What events can be sorted by.
+type EventOrderField string
+
+const (
+	// Creation order.
+	EventOrderFieldCreated EventOrderField = "CREATED"
+	// Name, folded for accents and case.
+	EventOrderFieldName EventOrderField = "NAME"
+	// First day.
+	EventOrderFieldStartDate EventOrderField = "START_DATE"
+	// Last day.
+	EventOrderFieldEndDate EventOrderField = "END_DATE"
+)
+
+var AllEventOrderField = []EventOrderField{
+	EventOrderFieldCreated,
+	EventOrderFieldName,
+	EventOrderFieldStartDate,
+	EventOrderFieldEndDate,
+}
+
+func (e EventOrderField) IsValid() bool {
+	switch e {
+	case EventOrderFieldCreated, EventOrderFieldName, EventOrderFieldStartDate, EventOrderFieldEndDate:
+		return true
+	}
+	return false
+}
+
+func (e EventOrderField) String() string {
+	return string(e)
+}
+
+func (e *EventOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventOrderField", str)
+	}
+	return nil
+}
+
+func (e EventOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an aggregate can group by; which apply depends on the kind counted (an error lists them).
+type GroupBy string
+
+const (
+	// A statement's speaker.
+	GroupBySpeaker GroupBy = "SPEAKER"
+	// The organization: of a position, an event's organizers, a person's positions.
+	GroupByOrganization GroupBy = "ORGANIZATION"
+	// The region: of a position, an event's location, an organization's seat, a person's positions.
+	GroupByRegion GroupBy = "REGION"
+	// The event: of a statement or a participation, a person's participations.
+	GroupByEvent GroupBy = "EVENT"
+	// The year of the record's date (statement date, start date, publication date).
+	GroupByYear GroupBy = "YEAR"
+	// The person of a position or a participation.
+	GroupByPerson GroupBy = "PERSON"
+	// What a statement is about (a statement counts once per entity).
+	GroupByAbout GroupBy = "ABOUT"
+	// The language of a statement or a source.
+	GroupByLanguage GroupBy = "LANGUAGE"
+	// The kind of an organization or a region.
+	GroupByKind GroupBy = "KIND"
+	// A position's title.
+	GroupByTitle GroupBy = "TITLE"
+	// A participation's role.
+	GroupByRole GroupBy = "ROLE"
+	// A source's publisher.
+	GroupByPublisher GroupBy = "PUBLISHER"
+	// The parent of an organization or a region.
+	GroupByParent GroupBy = "PARENT"
+)
+
+var AllGroupBy = []GroupBy{
+	GroupBySpeaker,
+	GroupByOrganization,
+	GroupByRegion,
+	GroupByEvent,
+	GroupByYear,
+	GroupByPerson,
+	GroupByAbout,
+	GroupByLanguage,
+	GroupByKind,
+	GroupByTitle,
+	GroupByRole,
+	GroupByPublisher,
+	GroupByParent,
+}
+
+func (e GroupBy) IsValid() bool {
+	switch e {
+	case GroupBySpeaker, GroupByOrganization, GroupByRegion, GroupByEvent, GroupByYear, GroupByPerson, GroupByAbout, GroupByLanguage, GroupByKind, GroupByTitle, GroupByRole, GroupByPublisher, GroupByParent:
+		return true
+	}
+	return false
+}
+
+func (e GroupBy) String() string {
+	return string(e)
+}
+
+func (e *GroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GroupBy", str)
+	}
+	return nil
+}
+
+func (e GroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How a search matched a name.
@@ -225,6 +458,64 @@ func (e NodeType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Sort direction.
+type OrderDirection string
+
+const (
+	// Smallest first (A→Z, oldest first); missing values last.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Largest first (Z→A, newest first); missing values first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of an organization.
 type OrganizationKind string
 
@@ -301,6 +592,271 @@ func (e OrganizationKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What organizations can be sorted by.
+type OrganizationOrderField string
+
+const (
+	// Creation order.
+	OrganizationOrderFieldCreated OrganizationOrderField = "CREATED"
+	// Name, folded for accents and case.
+	OrganizationOrderFieldName OrganizationOrderField = "NAME"
+	// Key.
+	OrganizationOrderFieldKey OrganizationOrderField = "KEY"
+	// Acronym.
+	OrganizationOrderFieldAcronym OrganizationOrderField = "ACRONYM"
+)
+
+var AllOrganizationOrderField = []OrganizationOrderField{
+	OrganizationOrderFieldCreated,
+	OrganizationOrderFieldName,
+	OrganizationOrderFieldKey,
+	OrganizationOrderFieldAcronym,
+}
+
+func (e OrganizationOrderField) IsValid() bool {
+	switch e {
+	case OrganizationOrderFieldCreated, OrganizationOrderFieldName, OrganizationOrderFieldKey, OrganizationOrderFieldAcronym:
+		return true
+	}
+	return false
+}
+
+func (e OrganizationOrderField) String() string {
+	return string(e)
+}
+
+func (e *OrganizationOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrganizationOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrganizationOrderField", str)
+	}
+	return nil
+}
+
+func (e OrganizationOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrganizationOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrganizationOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What people can be sorted by.
+type PersonOrderField string
+
+const (
+	// Creation order.
+	PersonOrderFieldCreated PersonOrderField = "CREATED"
+	// Name, folded for accents and case.
+	PersonOrderFieldName PersonOrderField = "NAME"
+	// Key.
+	PersonOrderFieldKey PersonOrderField = "KEY"
+)
+
+var AllPersonOrderField = []PersonOrderField{
+	PersonOrderFieldCreated,
+	PersonOrderFieldName,
+	PersonOrderFieldKey,
+}
+
+func (e PersonOrderField) IsValid() bool {
+	switch e {
+	case PersonOrderFieldCreated, PersonOrderFieldName, PersonOrderFieldKey:
+		return true
+	}
+	return false
+}
+
+func (e PersonOrderField) String() string {
+	return string(e)
+}
+
+func (e *PersonOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PersonOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PersonOrderField", str)
+	}
+	return nil
+}
+
+func (e PersonOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PersonOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PersonOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What positions can be sorted by.
+type PositionOrderField string
+
+const (
+	// Creation order.
+	PositionOrderFieldCreated PositionOrderField = "CREATED"
+	// Title, folded.
+	PositionOrderFieldTitle PositionOrderField = "TITLE"
+	// First day held.
+	PositionOrderFieldStartDate PositionOrderField = "START_DATE"
+	// Last day held.
+	PositionOrderFieldEndDate PositionOrderField = "END_DATE"
+)
+
+var AllPositionOrderField = []PositionOrderField{
+	PositionOrderFieldCreated,
+	PositionOrderFieldTitle,
+	PositionOrderFieldStartDate,
+	PositionOrderFieldEndDate,
+}
+
+func (e PositionOrderField) IsValid() bool {
+	switch e {
+	case PositionOrderFieldCreated, PositionOrderFieldTitle, PositionOrderFieldStartDate, PositionOrderFieldEndDate:
+		return true
+	}
+	return false
+}
+
+func (e PositionOrderField) String() string {
+	return string(e)
+}
+
+func (e *PositionOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PositionOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PositionOrderField", str)
+	}
+	return nil
+}
+
+func (e PositionOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PositionOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PositionOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of record an aggregate can count.
+type RecordType string
+
+const (
+	// People.
+	RecordTypePerson RecordType = "PERSON"
+	// Organizations.
+	RecordTypeOrganization RecordType = "ORGANIZATION"
+	// Regions.
+	RecordTypeRegion RecordType = "REGION"
+	// Events.
+	RecordTypeEvent RecordType = "EVENT"
+	// Statements.
+	RecordTypeStatement RecordType = "STATEMENT"
+	// Sources.
+	RecordTypeSource RecordType = "SOURCE"
+	// Positions.
+	RecordTypePosition RecordType = "POSITION"
+	// Participations.
+	RecordTypeParticipation RecordType = "PARTICIPATION"
+)
+
+var AllRecordType = []RecordType{
+	RecordTypePerson,
+	RecordTypeOrganization,
+	RecordTypeRegion,
+	RecordTypeEvent,
+	RecordTypeStatement,
+	RecordTypeSource,
+	RecordTypePosition,
+	RecordTypeParticipation,
+}
+
+func (e RecordType) IsValid() bool {
+	switch e {
+	case RecordTypePerson, RecordTypeOrganization, RecordTypeRegion, RecordTypeEvent, RecordTypeStatement, RecordTypeSource, RecordTypePosition, RecordTypeParticipation:
+		return true
+	}
+	return false
+}
+
+func (e RecordType) String() string {
+	return string(e)
+}
+
+func (e *RecordType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecordType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecordType", str)
+	}
+	return nil
+}
+
+func (e RecordType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecordType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecordType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of a region.
 type RegionKind string
 
@@ -360,6 +916,189 @@ func (e *RegionKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e RegionKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What regions can be sorted by.
+type RegionOrderField string
+
+const (
+	// Creation order.
+	RegionOrderFieldCreated RegionOrderField = "CREATED"
+	// Name, folded for accents and case.
+	RegionOrderFieldName RegionOrderField = "NAME"
+	// Key.
+	RegionOrderFieldKey RegionOrderField = "KEY"
+	// ISO code.
+	RegionOrderFieldCode RegionOrderField = "CODE"
+)
+
+var AllRegionOrderField = []RegionOrderField{
+	RegionOrderFieldCreated,
+	RegionOrderFieldName,
+	RegionOrderFieldKey,
+	RegionOrderFieldCode,
+}
+
+func (e RegionOrderField) IsValid() bool {
+	switch e {
+	case RegionOrderFieldCreated, RegionOrderFieldName, RegionOrderFieldKey, RegionOrderFieldCode:
+		return true
+	}
+	return false
+}
+
+func (e RegionOrderField) String() string {
+	return string(e)
+}
+
+func (e *RegionOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RegionOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RegionOrderField", str)
+	}
+	return nil
+}
+
+func (e RegionOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RegionOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RegionOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What sources can be sorted by.
+type SourceOrderField string
+
+const (
+	// Creation order.
+	SourceOrderFieldCreated SourceOrderField = "CREATED"
+	// Title, folded.
+	SourceOrderFieldTitle SourceOrderField = "TITLE"
+	// Publication date.
+	SourceOrderFieldPublishedAt SourceOrderField = "PUBLISHED_AT"
+)
+
+var AllSourceOrderField = []SourceOrderField{
+	SourceOrderFieldCreated,
+	SourceOrderFieldTitle,
+	SourceOrderFieldPublishedAt,
+}
+
+func (e SourceOrderField) IsValid() bool {
+	switch e {
+	case SourceOrderFieldCreated, SourceOrderFieldTitle, SourceOrderFieldPublishedAt:
+		return true
+	}
+	return false
+}
+
+func (e SourceOrderField) String() string {
+	return string(e)
+}
+
+func (e *SourceOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SourceOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SourceOrderField", str)
+	}
+	return nil
+}
+
+func (e SourceOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SourceOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SourceOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What statements can be sorted by.
+type StatementOrderField string
+
+const (
+	// Creation order.
+	StatementOrderFieldCreated StatementOrderField = "CREATED"
+	// When it was said.
+	StatementOrderFieldDate StatementOrderField = "DATE"
+)
+
+var AllStatementOrderField = []StatementOrderField{
+	StatementOrderFieldCreated,
+	StatementOrderFieldDate,
+}
+
+func (e StatementOrderField) IsValid() bool {
+	switch e {
+	case StatementOrderFieldCreated, StatementOrderFieldDate:
+		return true
+	}
+	return false
+}
+
+func (e StatementOrderField) String() string {
+	return string(e)
+}
+
+func (e *StatementOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatementOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatementOrderField", str)
+	}
+	return nil
+}
+
+func (e StatementOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatementOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatementOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

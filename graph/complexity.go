@@ -1,0 +1,99 @@
+package graph
+
+import (
+	"github.com/kgql/kgql/graph/model"
+)
+
+// Query cost. Every field costs 1 plus its children; a field that returns a list multiplies its
+// children's cost by how many elements it may return: the page size of a connection (`first` or
+// `last`, default DefaultPageSize) or, for the short lists that are not paginated (units,
+// subregions, organizers, participants, speakers, about, a person's positions, citations),
+// listFanOut. The handler refuses an operation whose cost exceeds Options.MaxComplexity with
+// QUERY_TOO_COMPLEX before running it.
+
+// listFanOut is the assumed length of an unpaginated list.
+const listFanOut = 5
+
+func pageCost(child int, first, last *int) int {
+	n := DefaultPageSize
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	return 1 + max(n, 1)*child
+}
+
+func listCost(child int) int { return 1 + listFanOut*child }
+
+// setComplexity fills in the cost functions of every list field.
+func setComplexity(c *ComplexityRoot) {
+	c.Query.People = func(ch int, _ map[string]any, _ []*model.PersonOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Organizations = func(ch int, _ map[string]any, _ []*model.OrganizationOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Regions = func(ch int, _ map[string]any, _ []*model.RegionOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Events = func(ch int, _ map[string]any, _ []*model.EventOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Statements = func(ch int, _ map[string]any, _ []*model.StatementOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Sources = func(ch int, _ map[string]any, _ []*model.SourceOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Query.Nodes = func(ch int, ids []string) int { return 1 + max(len(ids), 1)*ch }
+	c.Query.Search = func(ch int, _ string, _ []model.NodeType, f *int) int {
+		n := 10
+		if f != nil {
+			n = *f
+		}
+		return 1 + max(n, 1)*ch
+	}
+	c.Query.Aggregate = func(ch int, _ model.RecordType, _ map[string]any, _ []model.GroupBy, f *int) int {
+		n := 100
+		if f != nil {
+			n = *f
+		}
+		return 10 + max(n, 1)*ch // an aggregate reads the whole filtered list
+	}
+
+	c.Person.Statements = func(ch int, _ map[string]any, _ []*model.StatementOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Person.Events = func(ch int, _ map[string]any, _ []*model.EventOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Person.Positions = func(ch int, _ *model.Date, _ map[string]any) int { return listCost(ch) }
+	c.Organization.Members = func(ch int, _ map[string]any, _ []*model.PositionOrder, _ *model.Date, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Organization.Events = func(ch int, _ map[string]any, _ []*model.EventOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Organization.Units = listCost
+	c.Region.Positions = func(ch int, _ map[string]any, _ []*model.PositionOrder, _ *model.Date, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Region.Events = func(ch int, _ map[string]any, _ []*model.EventOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Region.Subregions = func(ch int) int { return 1 + 12*ch } // countries have a dozen regions
+	c.Event.Statements = func(ch int, _ map[string]any, _ []*model.StatementOrder, f *int, _ *string, l *int, _ *string) int {
+		return pageCost(ch, f, l)
+	}
+	c.Event.Organizers = listCost
+	c.Event.Participants = listCost
+	c.Event.Speakers = listCost
+	c.Statement.About = listCost
+	for _, cit := range []*func(int) int{&c.Person.Citations, &c.Organization.Citations, &c.Region.Citations,
+		&c.Event.Citations, &c.Statement.Citations, &c.Position.Citations, &c.Participation.Citations} {
+		*cit = listCost
+	}
+	c.Aggregate.Buckets = func(ch int) int { return ch }
+}

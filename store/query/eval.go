@@ -1,0 +1,372 @@
+package query
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/kgql/kgql/store"
+)
+
+// Value returns the comparable value of a record's field: folded text for names and titles (so
+// comparisons and orderings ignore accents and case), the raw value for keys, ids, enums, codes,
+// languages and dates, "" when absent.
+func Value(n *store.Node, field string) string {
+	switch field {
+	case "id":
+		return n.ID.String()
+	case "key":
+		return n.Key
+	case "name":
+		return store.Fold(n.Name)
+	case "title":
+		return store.Fold(n.Title)
+	case "acronym":
+		return store.Fold(n.Acronym)
+	case "code":
+		return n.Code
+	case "kind":
+		if n.Kind == store.KindOrganization {
+			return n.OrgKind
+		}
+		return n.RegionKind
+	case "text":
+		return store.Fold(n.Text)
+	case "language":
+		return strings.ToLower(n.Language)
+	case "role":
+		return store.Fold(n.Role)
+	case "author":
+		return store.Fold(n.Author)
+	case "startDate":
+		return n.StartDate
+	case "endDate":
+		return n.EndDate
+	case "date":
+		return n.Date
+	case "publishedAt":
+		return n.PublishedAt
+	case "year":
+		for _, d := range []string{n.Date, n.StartDate, n.PublishedAt} {
+			if len(d) >= 4 {
+				return d[:4]
+			}
+		}
+	}
+	return ""
+}
+
+// exactFields compare without folding.
+var exactFields = map[string]bool{"id": true, "key": true, "code": true, "kind": true, "language": true,
+	"startDate": true, "endDate": true, "date": true, "publishedAt": true, "year": true}
+
+// eval evaluates filters within one transaction, caching records.
+type eval struct {
+	tx    *store.Tx
+	cache map[store.ID]*store.Node
+}
+
+func (e *eval) get(id store.ID) (*store.Node, error) {
+	if n, ok := e.cache[id]; ok {
+		return n, nil
+	}
+	n, err := e.tx.GetOrNil(id)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.cache) > 500000 {
+		clear(e.cache)
+	}
+	e.cache[id] = n
+	return n, nil
+}
+
+// resolve prepares a filter: Within values (keys or ids) become the IDs of the regions they name
+// and of every region inside them. An unknown region matches nothing.
+func (e *eval) resolve(f *Filter) error {
+	if f == nil {
+		return nil
+	}
+	for _, g := range f.And {
+		if err := e.resolve(g); err != nil {
+			return err
+		}
+	}
+	for _, g := range f.Or {
+		if err := e.resolve(g); err != nil {
+			return err
+		}
+	}
+	if err := e.resolve(f.Not); err != nil {
+		return err
+	}
+	if err := e.resolve(f.Sub); err != nil {
+		return err
+	}
+	if f.Op == Within && f.Set == nil {
+		f.Set = map[store.ID]bool{}
+		var roots []store.ID
+		for _, v := range f.Values {
+			id, err := e.idOf(v)
+			if err != nil {
+				return err
+			}
+			if id.Kind == store.KindRegion {
+				roots = append(roots, id)
+			}
+		}
+		for _, id := range e.subtree(roots) {
+			f.Set[id] = true
+		}
+	}
+	return nil
+}
+
+// idOf resolves a key or an id; the zero ID if nothing has it.
+func (e *eval) idOf(v string) (store.ID, error) {
+	if id, err := store.ParseID(v); err == nil {
+		return id, nil
+	}
+	id, err := e.tx.Lookup(v)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ID{}, nil
+	}
+	return id, err
+}
+
+// maxSubtree bounds the regions Within collects.
+const maxSubtree = 100000
+
+// subtree returns the regions and every region inside them.
+func (e *eval) subtree(roots []store.ID) []store.ID {
+	all := slices.Clone(roots)
+	frontier := roots
+	for len(frontier) > 0 && len(all) < maxSubtree {
+		var next []store.ID
+		for _, id := range frontier {
+			next = append(next, e.tx.Neighbours(store.AdjQuery{ID: id, Rel: store.RelParent, Kind: store.KindRegion})...)
+		}
+		all = append(all, next...)
+		frontier = next
+	}
+	return all
+}
+
+// match reports whether n satisfies f (nil: everything).
+func (e *eval) match(n *store.Node, f *Filter) (bool, error) {
+	if f == nil {
+		return true, nil
+	}
+	for _, g := range f.And {
+		if ok, err := e.match(n, g); err != nil || !ok {
+			return false, err
+		}
+	}
+	if len(f.Or) > 0 {
+		any := false
+		for _, g := range f.Or {
+			ok, err := e.match(n, g)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				any = true
+				break
+			}
+		}
+		if !any {
+			return false, nil
+		}
+	}
+	if f.Not != nil {
+		ok, err := e.match(n, f.Not)
+		if err != nil || ok {
+			return false, err
+		}
+	}
+	if f.Rel != nil {
+		return e.matchRel(n, f.Rel, f.Sub)
+	}
+	if f.Field == "" && f.Op != Matches {
+		return true, nil
+	}
+	return compare(n, f), nil
+}
+
+// matchRel: some record related to n through r matches sub.
+func (e *eval) matchRel(n *store.Node, r *Relation, sub *Filter) (bool, error) {
+	var ids []store.ID
+	if r.Out {
+		ids = n.Links[r.Rel]
+	} else {
+		ids = e.tx.Neighbours(store.AdjQuery{ID: n.ID, Rel: r.Rel, Kind: r.Kind})
+	}
+	for _, id := range ids {
+		m, err := e.get(id)
+		if err != nil {
+			return false, err
+		}
+		if m == nil || (r.Kind != 0 && m.Kind != r.Kind) {
+			continue
+		}
+		ok, err := e.match(m, sub)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// compare evaluates one field comparison.
+func compare(n *store.Node, f *Filter) bool {
+	switch f.Op {
+	case Matches, Within:
+		return f.Set[n.ID]
+	case HeldOn:
+		d := f.Values[0]
+		return (n.StartDate == "" || n.StartDate <= d) && (n.EndDate == "" || n.EndDate >= d)
+	}
+	v := Value(n, f.Field)
+	norm := func(s string) string {
+		if exactFields[f.Field] {
+			return s
+		}
+		return store.Fold(s)
+	}
+	switch f.Op {
+	case Eq:
+		return v != "" && v == norm(f.Values[0])
+	case In:
+		for _, x := range f.Values {
+			if v != "" && v == norm(x) {
+				return true
+			}
+		}
+		return false
+	case StartsWith:
+		return v != "" && strings.HasPrefix(v, norm(f.Values[0]))
+	case Contains:
+		return v != "" && strings.Contains(v, norm(f.Values[0]))
+	case Lt:
+		return v != "" && v < f.Values[0]
+	case Lte:
+		return v != "" && v <= f.Values[0]
+	case Gt:
+		return v != "" && v > f.Values[0]
+	case Gte:
+		return v != "" && v >= f.Values[0]
+	}
+	return false
+}
+
+// maxCandidates bounds what an index may contribute before the planner gives up on it.
+const maxCandidates = 1000000
+
+// candidates returns a superset of the records of kind k matching f, read from indexes, if f has
+// a conjunct an index can answer.
+func (e *eval) candidates(k store.Kind, f *Filter) ([]store.ID, bool) {
+	if f == nil {
+		return nil, false
+	}
+	var best []store.ID
+	found := false
+	consider := func(ids []store.ID, ok bool) {
+		if ok && (!found || len(ids) < len(best)) {
+			best, found = ids, true
+		}
+	}
+	for _, g := range f.And {
+		consider(e.candidates(k, g))
+	}
+	if len(f.Or) > 0 {
+		var union []store.ID
+		all := true
+		for _, g := range f.Or {
+			ids, ok := e.candidates(k, g)
+			if !ok {
+				all = false
+				break
+			}
+			union = append(union, ids...)
+		}
+		consider(union, all)
+	}
+	if f.Rel != nil {
+		consider(e.relCandidates(k, f.Rel, f.Sub))
+	}
+	switch {
+	case f.Op == Matches || f.Op == Within:
+		ids := make([]store.ID, 0, len(f.Set))
+		for id := range f.Set {
+			ids = append(ids, id)
+		}
+		consider(ids, true)
+	case f.Field == "id" && (f.Op == Eq || f.Op == In):
+		var ids []store.ID
+		for _, v := range f.Values {
+			if id, err := store.ParseID(v); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		consider(ids, true)
+	case f.Field == "key" && (f.Op == Eq || f.Op == In):
+		var ids []store.ID
+		for _, v := range f.Values {
+			if id, err := e.tx.Lookup(v); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		consider(ids, true)
+	case nameIndexed(k, f.Field) && (f.Op == Eq || f.Op == StartsWith || f.Op == In):
+		var ids []store.ID
+		for _, v := range f.Values {
+			ids = append(ids, e.tx.NameIDs(store.Fold(v), f.Op != StartsWith, k, maxCandidates)...)
+		}
+		consider(ids, true)
+	}
+	return best, found
+}
+
+// relCandidates narrows through a relation whose other end an index can narrow.
+func (e *eval) relCandidates(k store.Kind, r *Relation, sub *Filter) ([]store.ID, bool) {
+	others, ok := e.candidates(r.Kind, sub) // r.Kind 0: whatever kind the link holds
+	if !ok || len(others) > maxCandidates {
+		return nil, false
+	}
+	var out []store.ID
+	for _, o := range others {
+		if r.Out {
+			// Records of kind k that link to o.
+			out = append(out, e.tx.Neighbours(store.AdjQuery{ID: o, Rel: r.Rel, Kind: k})...)
+			continue
+		}
+		// o links to records of kind k through r.
+		m, err := e.get(o)
+		if err != nil || m == nil || m.Kind != r.Kind {
+			continue
+		}
+		for _, id := range m.Links[r.Rel] {
+			if id.Kind == k {
+				out = append(out, id)
+			}
+		}
+	}
+	return out, true
+}
+
+// nameIndexed reports whether the name index holds field for records of kind k (it holds the
+// names, aliases and acronyms of entities and the titles of sources).
+func nameIndexed(k store.Kind, field string) bool {
+	switch field {
+	case "name":
+		return k == 0 || k.IsEntity()
+	case "acronym":
+		return k == store.KindOrganization
+	case "title":
+		return k == store.KindSource
+	}
+	return false
+}
