@@ -126,7 +126,8 @@ func NewHandler(opts Options) http.Handler {
 	}
 	cfg := Config{Resolvers: &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize, TextMatch: opts.TextMatch, Text: opts.Text}}
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(NewExecutableSchema(cfg))
+	es := NewExecutableSchema(cfg)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
@@ -141,6 +142,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.Use(strictEnums{schema: es.Schema()})
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -98,6 +98,17 @@ func (tx *Tx) DeleteNode(id ID, cascade bool) (*DeleteReport, error) {
 				return nil, err
 			}
 			unlinkAll(n, gone)
+			// Unlinked, it may state the same fact as another record (a position that loses its
+			// region, when the same position without a region exists): it is then redundant.
+			if other, err := tx.LookupIdentity(n); err == nil && other != n.ID {
+				old, err := getNode(tx.txn, d.src)
+				if err != nil {
+					return nil, err
+				}
+				gone[d.src] = old
+				order = append(order, d.src)
+				continue
+			}
 			if err := tx.Put(n); err != nil {
 				return nil, err
 			}
