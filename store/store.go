@@ -79,6 +79,14 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	rolled, err := s.rollbackBulk()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if rolled {
+		lg.Warn("an interrupted bulk import was rolled back: the store is empty again; run the import again")
+	}
 	if err := s.loadSeq(); err != nil {
 		db.Close()
 		return nil, err
@@ -100,8 +108,9 @@ func (s *Store) loadSeq() error {
 func (s *Store) Seq() uint64 { return s.seq.Load() }
 
 // OnCommit registers fn to be called after every committed write, with its number and the records
-// it changed (written or deleted), in commit order, while the write lock is held. Register before
-// serving; fn must be quick and must not write to the store.
+// it changed (written or deleted), in commit order, while the write lock is held. ids is nil after
+// a bulk load (BulkLoad), which changed everything without listing it: a derived index rebuilds.
+// Register before serving; fn must be quick and must not write to the store.
 func (s *Store) OnCommit(fn func(seq uint64, ids []ID)) { s.listeners = append(s.listeners, fn) }
 
 // ChangesSince calls fn for every write numbered after seq still in the change log, in order, with

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"slices"
@@ -61,6 +62,14 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 	for _, r := range recs {
 		res.ByType[r.kind.String()]++
 	}
+	if len(recs) >= bulkThreshold && allCreated(p) {
+		switch err := bulkWrite(s, recs, p, res); {
+		case err == nil:
+			return res, nil
+		case !errors.Is(err, store.ErrNotEmpty):
+			return nil, err
+		}
+	}
 	// Each distinct record counts once: created if it did not exist before the import, else
 	// updated if any of its lines changed it, else unchanged.
 	existed := map[store.ID]bool{} // first sight: did the record exist?
@@ -109,6 +118,54 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// bulkThreshold is the size from which an import into an empty store is bulk loaded.
+const bulkThreshold = 1000
+
+// allCreated reports whether every record of the plan is new.
+func allCreated(p *plan) bool {
+	for _, id := range p.ids {
+		if !p.created[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// bulkWrite loads an import into an empty store with store.BulkLoad: records merged in memory
+// (several lines may write one record), then written in ID order (the order of the file).
+func bulkWrite(s *store.Store, recs []*record, p *plan, res *Result) error {
+	nodes := map[store.ID]*store.Node{}
+	var order []store.ID
+	for i, r := range recs {
+		id := p.ids[i]
+		n := nodes[id]
+		if n == nil {
+			n = &store.Node{ID: id, Kind: r.kind}
+			nodes[id] = n
+			order = append(order, id)
+		}
+		merge(n, r, p.refs)
+	}
+	slices.SortFunc(order, func(a, b store.ID) int {
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+	err := s.BulkLoad(func(put func(*store.Node) error) error {
+		for _, id := range order {
+			if err := put(nodes[id]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		res.Created = len(order)
+	}
+	return err
 }
 
 type change int
