@@ -40,6 +40,9 @@ func (r *Resolver) aggregate(ctx context.Context, kind model.RecordType, where m
 		if isNil(v) {
 			continue
 		}
+		if rk.where == "" {
+			return nil, fmt.Errorf("%w: %s records take no where", store.ErrInvalid, kind)
+		}
 		if field != rk.where {
 			return nil, fmt.Errorf("%w: where.%s does not apply to %s (use where.%s)", store.ErrInvalid, field, kind, rk.where)
 		}

@@ -50,7 +50,7 @@ type cursorV2 struct {
 }
 
 func encodeCursorV2(sig string, c query.Cursor) string {
-	if sig == "" && len(c.Values) == 0 {
+	if sig == "" && strings.Join(c.Values, "") == "" {
 		return encodeCursor(c.ID) // the plain format: lists in creation order, unfiltered
 	}
 	b, _ := json.Marshal(cursorV2{Sig: sig, Values: c.Values, ID: c.ID.String()})
@@ -86,8 +86,8 @@ func decodeCursorV2(arg, s, sig string, kind store.Kind) (*query.Cursor, error) 
 
 // signature identifies a list's filter and ordering ("" for the plain creation-order list).
 func signature(a listArgs, order []query.OrderKey) string {
-	if a.where == nil && a.asOf == nil && a.extra == nil && isCreationOrder(order) {
-		return ""
+	if a.where == nil && a.asOf == nil && isCreationOrder(order) {
+		return "" // the field's own list in creation order: the same cursors as the plain path
 	}
 	w, _ := json.Marshal(a.where)
 	o, _ := json.Marshal(order)
@@ -235,18 +235,24 @@ func selectsTotal(ctx context.Context) bool {
 func (r *Resolver) textSearch(text string, k store.Kind) (map[store.ID]bool, error) {
 	set := map[store.ID]bool{}
 	if r.TextMatch != nil {
-		ids, err := r.TextMatch(text, []store.Kind{k}, maxTextMatches)
+		ids, err := r.TextMatch(text, []store.Kind{k}, maxTextMatches+1)
 		if err != nil {
 			return nil, err
+		}
+		if len(ids) > maxTextMatches {
+			return nil, &codedError{code: CodeQueryTooComplex, msg: fmt.Sprintf("text.search matches more than %d records: add words or other filters", maxTextMatches)}
 		}
 		for _, id := range ids {
 			set[id] = true
 		}
 		return set, nil
 	}
-	hits, err := r.Store.SearchNames(text, []store.Kind{k}, maxTextMatches)
+	hits, err := r.Store.SearchNames(text, []store.Kind{k}, maxTextMatches+1)
 	if err != nil {
 		return nil, err
+	}
+	if len(hits) > maxTextMatches {
+		return nil, &codedError{code: CodeQueryTooComplex, msg: fmt.Sprintf("text.search matches more than %d records: add words or other filters", maxTextMatches)}
 	}
 	for _, h := range hits {
 		set[h.ID] = true

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"unicode/utf8"
 	"fmt"
 	"slices"
 	"strings"
@@ -246,9 +247,7 @@ func derivedKeys(n *Node) map[string]string {
 		out[string(externalKey(ns, k))] = idv
 	}
 	for _, f := range n.names() {
-		if len(f) <= maxNameLen {
-			out[string(nameKey(f, n.ID))] = ""
-		}
+		out[string(nameKey(TruncateName(f), n.ID))] = ""
 	}
 	for _, f := range n.searchTexts() {
 		for _, t := range strings.Fields(f) {
@@ -260,8 +259,22 @@ func derivedKeys(n *Node) map[string]string {
 	return out
 }
 
-// maxNameLen bounds the folded names the name index holds (longer ones are found by their words).
-const maxNameLen = 1024
+// MaxIndexedName bounds the folded names the name index holds: a longer name is indexed by its
+// first MaxIndexedName bytes (cut at a character boundary), so exact and prefix lookups of it
+// still find it as a candidate (see TruncateName).
+const MaxIndexedName = 1024
+
+// TruncateName cuts a folded name to what the name index holds.
+func TruncateName(f string) string {
+	if len(f) <= MaxIndexedName {
+		return f
+	}
+	cut := MaxIndexedName
+	for cut > 0 && !utf8.RuneStart(f[cut]) {
+		cut--
+	}
+	return f[:cut]
+}
 
 // maxTokenLen bounds the words the token index holds (longer ones are not indexed).
 const maxTokenLen = 64

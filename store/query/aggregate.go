@@ -111,6 +111,21 @@ type Bucket struct {
 	Count int
 }
 
+// displayKeys returns a bucket's keys as shown: a node's key instead of its id.
+func displayKeys(b Bucket, e *eval) []string {
+	ks := slices.Clone(b.Keys)
+	for j, k := range ks {
+		if b.IsID[j] {
+			if id, err := store.ParseID(k); err == nil {
+				if n, _ := e.get(id); n != nil && n.Key != "" {
+					ks[j] = n.Key
+				}
+			}
+		}
+	}
+	return ks
+}
+
 // maxAggregate bounds how many records one aggregate reads.
 const maxAggregate = 2000000
 
@@ -203,11 +218,11 @@ func Aggregate(tx *store.Tx, k store.Kind, f *Filter, groupBy []string) ([]Bucke
 	for _, b := range counts {
 		out = append(out, *b)
 	}
-	slices.SortFunc(out, func(a, b Bucket) int {
+	slices.SortFunc(out, func(a, b Bucket) int { // ties: by the keys shown (a node's key, or the value)
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
 		}
-		return slices.Compare(a.Keys, b.Keys)
+		return slices.Compare(displayKeys(a, e), displayKeys(b, e))
 	})
 	return out, total, nil
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -115,7 +116,11 @@ func (e *eval) resolve(f *Filter) error {
 				roots = append(roots, id)
 			}
 		}
-		for _, id := range e.subtree(roots) {
+		ids, err := e.subtree(roots)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
 			f.Set[id] = true
 		}
 	}
@@ -138,10 +143,13 @@ func (e *eval) idOf(v string) (store.ID, error) {
 const maxSubtree = 100000
 
 // subtree returns the regions and every region inside them.
-func (e *eval) subtree(roots []store.ID) []store.ID {
+func (e *eval) subtree(roots []store.ID) ([]store.ID, error) {
 	all := slices.Clone(roots)
 	frontier := roots
-	for len(frontier) > 0 && len(all) < maxSubtree {
+	for len(frontier) > 0 {
+		if len(all) > maxSubtree {
+			return nil, fmt.Errorf("%w: more than %d regions inside %v", ErrTooMany, maxSubtree, roots)
+		}
 		var next []store.ID
 		for _, id := range frontier {
 			next = append(next, e.tx.Neighbours(store.AdjQuery{ID: id, Rel: store.RelParent, Kind: store.KindRegion})...)
@@ -149,7 +157,7 @@ func (e *eval) subtree(roots []store.ID) []store.ID {
 		all = append(all, next...)
 		frontier = next
 	}
-	return all
+	return all, nil
 }
 
 // match reports whether n satisfies f (nil: everything).
@@ -231,7 +239,10 @@ func compare(n *store.Node, f *Filter) bool {
 	}
 	v := Value(n, f.Field)
 	norm := func(s string) string {
-		if exactFields[f.Field] {
+		switch {
+		case f.Field == "language":
+			return strings.ToLower(s)
+		case exactFields[f.Field]:
 			return s
 		}
 		return store.Fold(s)
@@ -323,7 +334,13 @@ func (e *eval) candidates(k store.Kind, f *Filter) ([]store.ID, bool) {
 	case nameIndexed(k, f.Field) && (f.Op == Eq || f.Op == StartsWith || f.Op == In):
 		var ids []store.ID
 		for _, v := range f.Values {
-			ids = append(ids, e.tx.NameIDs(store.Fold(v), f.Op != StartsWith, k, maxCandidates)...)
+			// The index holds at most store.MaxIndexedName bytes of a name: a longer value is
+			// looked up by that prefix.
+			fv, exact := store.Fold(v), f.Op != StartsWith
+			if len(fv) > store.MaxIndexedName {
+				fv, exact = store.TruncateName(fv), false
+			}
+			ids = append(ids, e.tx.NameIDs(fv, exact, k, maxCandidates)...)
 		}
 		consider(ids, true)
 	}

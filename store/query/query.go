@@ -240,8 +240,8 @@ func (e *eval) stream(req Request) (*Page, error) {
 	more := false
 	var ferr error
 	e.tx.ScanIDs(req.Kind, from, reverse, func(id store.ID) bool {
-		if stop != nil && id == *stop {
-			return false
+		if stop != nil && ((!reverse && compareID(id, *stop) >= 0) || (reverse && compareID(id, *stop) <= 0)) {
+			return false // reached the other bound (or passed where it was)
 		}
 		n, err := e.get(id)
 		if err != nil {
