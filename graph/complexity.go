@@ -63,6 +63,26 @@ func setComplexity(c *ComplexityRoot) {
 		return 10 + max(n, 1)*ch // an aggregate reads the whole filtered list
 	}
 
+	// Walks: a path has at most maxDepth+1 nodes; a neighbourhood at most `first` nodes and
+	// edges; each walk is also bounded in nodes visited and time by the store.
+	c.Query.ShortestPath = func(ch int, _ string, _ string, d *int, _ []model.PathLabel) int {
+		return 100 + pathLen(d)*ch
+	}
+	c.Query.AllShortestPaths = func(ch int, _ string, _ string, d *int, _ []model.PathLabel, f *int) int {
+		n := 10
+		if f != nil {
+			n = *f
+		}
+		return 100 + max(n, 1)*pathLen(d)*ch
+	}
+	c.Query.Neighborhood = func(ch int, _ string, _ *int, _ []model.PathLabel, f *int) int {
+		n := 100
+		if f != nil {
+			n = *f
+		}
+		return 100 + max(n, 1)*ch
+	}
+
 	c.Person.Statements = func(ch int, _ map[string]any, _ []*model.StatementOrder, f *int, _ *string, l *int, _ *string) int {
 		return pageCost(ch, f, l)
 	}
@@ -96,4 +116,12 @@ func setComplexity(c *ComplexityRoot) {
 		*cit = listCost
 	}
 	c.Aggregate.Buckets = func(ch int) int { return ch }
+}
+
+// pathLen is the most nodes a path of maxDepth d has (default 4).
+func pathLen(d *int) int {
+	if d == nil {
+		return 5
+	}
+	return max(*d, 0) + 1
 }

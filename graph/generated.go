@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"math"
@@ -101,6 +102,19 @@ type ComplexityRoot struct {
 	EventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	GraphEdge struct {
+		From  func(childComplexity int) int
+		Label func(childComplexity int) int
+		To    func(childComplexity int) int
+		Via   func(childComplexity int) int
+	}
+
+	GraphPath struct {
+		Edges  func(childComplexity int) int
+		Length func(childComplexity int) int
+		Nodes  func(childComplexity int) int
 	}
 
 	ImportResult struct {
@@ -220,22 +234,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Aggregate     func(childComplexity int, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) int
-		Event         func(childComplexity int, id *string, key *string) int
-		Events        func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Organization  func(childComplexity int, id *string, key *string) int
-		Organizations func(childComplexity int, where map[string]any, orderBy []*model.OrganizationOrder, first *int, after *string, last *int, before *string) int
-		People        func(childComplexity int, where map[string]any, orderBy []*model.PersonOrder, first *int, after *string, last *int, before *string) int
-		Person        func(childComplexity int, id *string, key *string) int
-		Region        func(childComplexity int, id *string, key *string) int
-		Regions       func(childComplexity int, where map[string]any, orderBy []*model.RegionOrder, first *int, after *string, last *int, before *string) int
-		Search        func(childComplexity int, text string, types []model.NodeType, first *int) int
-		Source        func(childComplexity int, id *string, key *string) int
-		Sources       func(childComplexity int, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) int
-		Statement     func(childComplexity int, id string) int
-		Statements    func(childComplexity int, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) int
+		Aggregate        func(childComplexity int, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) int
+		AllShortestPaths func(childComplexity int, from string, to string, maxDepth *int, labels []model.PathLabel, first *int) int
+		Event            func(childComplexity int, id *string, key *string) int
+		Events           func(childComplexity int, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) int
+		Neighborhood     func(childComplexity int, id string, depth *int, labels []model.PathLabel, first *int) int
+		Node             func(childComplexity int, id string) int
+		Nodes            func(childComplexity int, ids []string) int
+		Organization     func(childComplexity int, id *string, key *string) int
+		Organizations    func(childComplexity int, where map[string]any, orderBy []*model.OrganizationOrder, first *int, after *string, last *int, before *string) int
+		People           func(childComplexity int, where map[string]any, orderBy []*model.PersonOrder, first *int, after *string, last *int, before *string) int
+		Person           func(childComplexity int, id *string, key *string) int
+		Region           func(childComplexity int, id *string, key *string) int
+		Regions          func(childComplexity int, where map[string]any, orderBy []*model.RegionOrder, first *int, after *string, last *int, before *string) int
+		Search           func(childComplexity int, text string, types []model.NodeType, first *int) int
+		ShortestPath     func(childComplexity int, from string, to string, maxDepth *int, labels []model.PathLabel) int
+		Source           func(childComplexity int, id *string, key *string) int
+		Sources          func(childComplexity int, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) int
+		Statement        func(childComplexity int, id string) int
+		Statements       func(childComplexity int, where map[string]any, orderBy []*model.StatementOrder, first *int, after *string, last *int, before *string) int
 	}
 
 	Region struct {
@@ -319,6 +336,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subgraph struct {
+		Edges     func(childComplexity int) int
+		Nodes     func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
 	TypeCount struct {
 		Count func(childComplexity int) int
 		Type  func(childComplexity int) int
@@ -392,6 +415,9 @@ type QueryResolver interface {
 	Sources(ctx context.Context, where map[string]any, orderBy []*model.SourceOrder, first *int, after *string, last *int, before *string) (*model.Connection[*model.Source], error)
 	Search(ctx context.Context, text string, types []model.NodeType, first *int) ([]*model.SearchHit, error)
 	Aggregate(ctx context.Context, kind model.RecordType, where map[string]any, groupBy []model.GroupBy, first *int) (*model.Aggregate, error)
+	ShortestPath(ctx context.Context, from string, to string, maxDepth *int, labels []model.PathLabel) (*model.GraphPath, error)
+	AllShortestPaths(ctx context.Context, from string, to string, maxDepth *int, labels []model.PathLabel, first *int) ([]*model.GraphPath, error)
+	Neighborhood(ctx context.Context, id string, depth *int, labels []model.PathLabel, first *int) (*model.Subgraph, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error)
@@ -643,6 +669,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "GraphEdge.from":
+		if e.ComplexityRoot.GraphEdge.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.From(childComplexity), true
+	case "GraphEdge.label":
+		if e.ComplexityRoot.GraphEdge.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Label(childComplexity), true
+	case "GraphEdge.to":
+		if e.ComplexityRoot.GraphEdge.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.To(childComplexity), true
+	case "GraphEdge.via":
+		if e.ComplexityRoot.GraphEdge.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Via(childComplexity), true
+
+	case "GraphPath.edges":
+		if e.ComplexityRoot.GraphPath.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Edges(childComplexity), true
+	case "GraphPath.length":
+		if e.ComplexityRoot.GraphPath.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Length(childComplexity), true
+	case "GraphPath.nodes":
+		if e.ComplexityRoot.GraphPath.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Nodes(childComplexity), true
 
 	case "ImportResult.byType":
 		if e.ComplexityRoot.ImportResult.ByType == nil {
@@ -1215,6 +1285,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Aggregate(childComplexity, args["kind"].(model.RecordType), args["where"].(map[string]any), args["groupBy"].([]model.GroupBy), args["first"].(*int)), true
+	case "Query.allShortestPaths":
+		if e.ComplexityRoot.Query.AllShortestPaths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_allShortestPaths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AllShortestPaths(childComplexity, args["from"].(string), args["to"].(string), args["maxDepth"].(*int), args["labels"].([]model.PathLabel), args["first"].(*int)), true
 	case "Query.event":
 		if e.ComplexityRoot.Query.Event == nil {
 			break
@@ -1238,6 +1319,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["where"].(map[string]any), args["orderBy"].([]*model.EventOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
+	case "Query.neighborhood":
+		if e.ComplexityRoot.Query.Neighborhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighborhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighborhood(childComplexity, args["id"].(string), args["depth"].(*int), args["labels"].([]model.PathLabel), args["first"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1337,6 +1429,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["types"].([]model.NodeType), args["first"].(*int)), true
+	case "Query.shortestPath":
+		if e.ComplexityRoot.Query.ShortestPath == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shortestPath_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["from"].(string), args["to"].(string), args["maxDepth"].(*int), args["labels"].([]model.PathLabel)), true
 	case "Query.source":
 		if e.ComplexityRoot.Query.Source == nil {
 			break
@@ -1708,6 +1811,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatementEdge.Node(childComplexity), true
 
+	case "Subgraph.edges":
+		if e.ComplexityRoot.Subgraph.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.Edges(childComplexity), true
+	case "Subgraph.nodes":
+		if e.ComplexityRoot.Subgraph.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.Nodes(childComplexity), true
+	case "Subgraph.truncated":
+		if e.ComplexityRoot.Subgraph.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.Truncated(childComplexity), true
+
 	case "TypeCount.count":
 		if e.ComplexityRoot.TypeCount.Count == nil {
 			break
@@ -1832,6 +1954,17 @@ func newExecutionContext(
 			deferredResults,
 		),
 	}
+}
+
+//go:embed "paths.graphqls"
+var sourcesFS embed.FS
+
+func sourceData(filename string) string {
+	data, err := sourcesFS.ReadFile(filename)
+	if err != nil {
+		panic(fmt.Sprintf("codegen problem: %s not available", filename))
+	}
+	return string(data)
 }
 
 var sources = []*ast.Source{
@@ -3039,6 +3172,7 @@ extend type Query {
   aggregate("The kind of record to count." kind: RecordType!, "Conditions (the field that matches kind)." where: AggregateWhere, "Dimensions to group by." groupBy: [GroupBy!], "At most this many buckets (default 100, at most 1000)." first: Int): Aggregate!
 }
 `, BuiltIn: false},
+	{Name: "paths.graphqls", Input: sourceData("paths.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3160,6 +3294,32 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_GraphEdge_from(ctx, field)
+	case "to":
+		return ec.fieldContext_GraphEdge_to(ctx, field)
+	case "label":
+		return ec.fieldContext_GraphEdge_label(ctx, field)
+	case "via":
+		return ec.fieldContext_GraphEdge_via(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "length":
+		return ec.fieldContext_GraphPath_length(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GraphPath_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_GraphPath_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphPath", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3524,6 +3684,18 @@ func (ec *executionContext) childFields_StatementEdge(ctx context.Context, field
 		return ec.fieldContext_StatementEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_Subgraph_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Subgraph_edges(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Subgraph_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
 }
 
 func (ec *executionContext) childFields_TypeCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4180,6 +4352,52 @@ func (ec *executionContext) field_Query_aggregate_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_allShortestPaths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
+		func(ctx context.Context, v any) ([]model.PathLabel, error) {
+			return ec.unmarshalOPathLabel2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabelᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["labels"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_event_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4253,6 +4471,44 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_neighborhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
+		func(ctx context.Context, v any) ([]model.PathLabel, error) {
+			return ec.unmarshalOPathLabel2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabelᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["labels"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -4539,6 +4795,44 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
+		func(ctx context.Context, v any) ([]model.PathLabel, error) {
+			return ec.unmarshalOPathLabel2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabelᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["labels"] = arg3
 	return args, nil
 }
 
@@ -5938,6 +6232,212 @@ func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphEdge_from(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphEdge_to(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphEdge_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphEdge_via(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphPath_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9299,6 +9799,138 @@ func (ec *executionContext) fieldContext_Query_aggregate(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_shortestPath(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shortestPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShortestPath(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxDepth"].(*int), fc.Args["labels"].([]model.PathLabel))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+			return ec.marshalOGraphPath2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPath(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shortestPath_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_allShortestPaths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_allShortestPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AllShortestPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxDepth"].(*int), fc.Args["labels"].([]model.PathLabel), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphPath) graphql.Marshaler {
+			return ec.marshalNGraphPath2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_allShortestPaths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_allShortestPaths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighborhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighborhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighborhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["labels"].([]model.PathLabel), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
+			return ec.marshalNSubgraph2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSubgraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subgraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighborhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10961,6 +11593,93 @@ func (ec *executionContext) fieldContext_StatementEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subgraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subgraph_edges(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subgraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subgraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subgraph", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _TypeCount_type(ctx context.Context, field graphql.CollectedField, obj *model.TypeCount) (ret graphql.Marshaler) {
@@ -14448,6 +15167,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Source(ctx, sel, obj)
+	case model.Position:
+		return ec._Position(ctx, sel, &obj)
+	case *model.Position:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Position(ctx, sel, obj)
+	case model.Participation:
+		return ec._Participation(ctx, sel, &obj)
+	case *model.Participation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Participation(ctx, sel, obj)
 	case model.Entity:
 		if obj == nil {
 			return graphql.Null
@@ -14847,6 +15580,97 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphEdgeImplementors = []string{"GraphEdge"}
+
+func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphEdge")
+		case "from":
+			out.Values[i] = ec._GraphEdge_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._GraphEdge_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._GraphEdge_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._GraphEdge_via(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphPathImplementors = []string{"GraphPath"}
+
+func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphPath")
+		case "length":
+			out.Values[i] = ec._GraphPath_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._GraphPath_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._GraphPath_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15273,7 +16097,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var participationImplementors = []string{"Participation"}
+var participationImplementors = []string{"Participation", "Node"}
 
 func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *model.Participation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
@@ -15501,7 +16325,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var positionImplementors = []string{"Position"}
+var positionImplementors = []string{"Position", "Node"}
 
 func (ec *executionContext) _Position(ctx context.Context, sel ast.SelectionSet, obj *model.Position) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, positionImplementors)
@@ -15778,6 +16602,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_aggregate(ctx, field)
+				})
+		case "shortestPath":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shortestPath(ctx, field)
+				})
+		case "allShortestPaths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_allShortestPaths(ctx, field)
+				})
+		case "neighborhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighborhood(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -16336,6 +17178,49 @@ func (ec *executionContext) _StatementEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._StatementEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subgraphImplementors = []string{"Subgraph"}
+
+func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *model.Subgraph) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Subgraph")
+		case "nodes":
+			out.Values[i] = ec._Subgraph_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Subgraph_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Subgraph_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17053,6 +17938,54 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNGraphEdge2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphEdge2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphEdge2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphEdge(ctx context.Context, sel ast.SelectionSet, v *model.GraphEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphEdge!")
+		return graphql.Null
+	}
+	return ec._GraphEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphPath2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphPath2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphPath2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPath(ctx context.Context, sel ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphPath!")
+		return graphql.Null
+	}
+	return ec._GraphPath(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx context.Context, v any) (model.GroupBy, error) {
 	var res model.GroupBy
 	err := res.UnmarshalGQL(v)
@@ -17160,6 +18093,10 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		batchIdxMapStatement := map[int]int{}
 		var batchItemsSource []*model.Source
 		batchIdxMapSource := map[int]int{}
+		var batchItemsPosition []*model.Position
+		batchIdxMapPosition := map[int]int{}
+		var batchItemsParticipation []*model.Participation
+		batchIdxMapParticipation := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case model.Region:
@@ -17198,6 +18135,18 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 			case *model.Source:
 				batchIdxMapSource[i] = len(batchItemsSource)
 				batchItemsSource = append(batchItemsSource, concrete)
+			case model.Position:
+				batchIdxMapPosition[i] = len(batchItemsPosition)
+				batchItemsPosition = append(batchItemsPosition, &concrete)
+			case *model.Position:
+				batchIdxMapPosition[i] = len(batchItemsPosition)
+				batchItemsPosition = append(batchItemsPosition, concrete)
+			case model.Participation:
+				batchIdxMapParticipation[i] = len(batchItemsParticipation)
+				batchItemsParticipation = append(batchItemsParticipation, &concrete)
+			case *model.Participation:
+				batchIdxMapParticipation[i] = len(batchItemsParticipation)
+				batchItemsParticipation = append(batchItemsParticipation, concrete)
 			}
 		}
 		if len(batchItemsRegion) > 0 {
@@ -17218,12 +18167,128 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		if len(batchItemsSource) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Source", batchItemsSource, batchIdxMapSource)
 		}
+		if len(batchItemsPosition) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Position", batchItemsPosition, batchIdxMapPosition)
+		}
+		if len(batchItemsParticipation) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Participation", batchItemsParticipation, batchIdxMapParticipation)
+		}
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
 	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	{
+		var batchItemsRegion []*model.Region
+		batchIdxMapRegion := map[int]int{}
+		var batchItemsPerson []*model.Person
+		batchIdxMapPerson := map[int]int{}
+		var batchItemsOrganization []*model.Organization
+		batchIdxMapOrganization := map[int]int{}
+		var batchItemsEvent []*model.Event
+		batchIdxMapEvent := map[int]int{}
+		var batchItemsStatement []*model.Statement
+		batchIdxMapStatement := map[int]int{}
+		var batchItemsSource []*model.Source
+		batchIdxMapSource := map[int]int{}
+		var batchItemsPosition []*model.Position
+		batchIdxMapPosition := map[int]int{}
+		var batchItemsParticipation []*model.Participation
+		batchIdxMapParticipation := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, &concrete)
+			case *model.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, concrete)
+			case model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, &concrete)
+			case *model.Person:
+				batchIdxMapPerson[i] = len(batchItemsPerson)
+				batchItemsPerson = append(batchItemsPerson, concrete)
+			case model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, &concrete)
+			case *model.Organization:
+				batchIdxMapOrganization[i] = len(batchItemsOrganization)
+				batchItemsOrganization = append(batchItemsOrganization, concrete)
+			case model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, &concrete)
+			case *model.Event:
+				batchIdxMapEvent[i] = len(batchItemsEvent)
+				batchItemsEvent = append(batchItemsEvent, concrete)
+			case model.Statement:
+				batchIdxMapStatement[i] = len(batchItemsStatement)
+				batchItemsStatement = append(batchItemsStatement, &concrete)
+			case *model.Statement:
+				batchIdxMapStatement[i] = len(batchItemsStatement)
+				batchItemsStatement = append(batchItemsStatement, concrete)
+			case model.Source:
+				batchIdxMapSource[i] = len(batchItemsSource)
+				batchItemsSource = append(batchItemsSource, &concrete)
+			case *model.Source:
+				batchIdxMapSource[i] = len(batchItemsSource)
+				batchItemsSource = append(batchItemsSource, concrete)
+			case model.Position:
+				batchIdxMapPosition[i] = len(batchItemsPosition)
+				batchItemsPosition = append(batchItemsPosition, &concrete)
+			case *model.Position:
+				batchIdxMapPosition[i] = len(batchItemsPosition)
+				batchItemsPosition = append(batchItemsPosition, concrete)
+			case model.Participation:
+				batchIdxMapParticipation[i] = len(batchItemsParticipation)
+				batchItemsParticipation = append(batchItemsParticipation, &concrete)
+			case *model.Participation:
+				batchIdxMapParticipation[i] = len(batchItemsParticipation)
+				batchItemsParticipation = append(batchItemsParticipation, concrete)
+			}
+		}
+		if len(batchItemsRegion) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Region", batchItemsRegion, batchIdxMapRegion)
+		}
+		if len(batchItemsPerson) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Person", batchItemsPerson, batchIdxMapPerson)
+		}
+		if len(batchItemsOrganization) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Organization", batchItemsOrganization, batchIdxMapOrganization)
+		}
+		if len(batchItemsEvent) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Event", batchItemsEvent, batchIdxMapEvent)
+		}
+		if len(batchItemsStatement) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Statement", batchItemsStatement, batchIdxMapStatement)
+		}
+		if len(batchItemsSource) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Source", batchItemsSource, batchIdxMapSource)
+		}
+		if len(batchItemsPosition) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Position", batchItemsPosition, batchIdxMapPosition)
+		}
+		if len(batchItemsParticipation) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Participation", batchItemsParticipation, batchIdxMapParticipation)
+		}
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
 
 	return ret
 }
@@ -17366,6 +18431,16 @@ func (ec *executionContext) marshalNParticipation2ᚖgithubᚗcomᚋkgqlᚋkgql�
 func (ec *executionContext) unmarshalNParticipationInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputParticipationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPathLabel2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabel(ctx context.Context, v any) (model.PathLabel, error) {
+	var res model.PathLabel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPathLabel2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabel(ctx context.Context, sel ast.SelectionSet, v model.PathLabel) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
@@ -17865,6 +18940,14 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSubgraph(ctx context.Context, sel ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Subgraph!")
+		return graphql.Null
+	}
+	return ec._Subgraph(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTypeCount2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐTypeCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TypeCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18184,6 +19267,13 @@ func (ec *executionContext) unmarshalOEventWhere2ᚕmapᚄ(ctx context.Context, 
 	return res, nil
 }
 
+func (ec *executionContext) marshalOGraphPath2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGraphPath(ctx context.Context, sel ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GraphPath(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOGroupBy2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupByᚄ(ctx context.Context, v any) ([]model.GroupBy, error) {
 	if v == nil {
 		return nil, nil
@@ -18422,6 +19512,42 @@ func (ec *executionContext) unmarshalOOrganizationWhere2ᚕmapᚄ(ctx context.Co
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPathLabel2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabelᚄ(ctx context.Context, v any) ([]model.PathLabel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.PathLabel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPathLabel2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPathLabel2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PathLabel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathLabel2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPathLabel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {

@@ -2,10 +2,10 @@ package store
 
 import (
 	"errors"
-	"unicode/utf8"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 )

@@ -173,6 +173,10 @@ func FromNode(n *store.Node) Node {
 		return &Statement{r}
 	case store.KindSource:
 		return &Source{r}
+	case store.KindPosition:
+		return &Position{r}
+	case store.KindParticipation:
+		return &Participation{r}
 	}
 	return nil
 }

@@ -78,6 +78,30 @@ type EventOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+// One edge of a path or of a subgraph.
+type GraphEdge struct {
+	// The end the walk took the edge from.
+	From Node `json:"from"`
+	// The end the walk took the edge to.
+	To Node `json:"to"`
+	// What the edge is: one of the PathLabel values, e.g. `POSITION`.
+	Label string `json:"label"`
+	// The Position (POSITION, POSITION_REGION) or Participation (PARTICIPATION) the edge goes through;
+	// null for the other labels, whose edge is a relation held by one of its ends (a statement's
+	// speaker, an event's organizer…). Statements are nodes of the walk, never a `via`.
+	Via Node `json:"via,omitempty"`
+}
+
+// A path between two nodes.
+type GraphPath struct {
+	// Number of edges.
+	Length int `json:"length"`
+	// The nodes in walk order: `from` first, `to` last; length + 1 of them.
+	Nodes []Node `json:"nodes"`
+	// The edges in walk order: edge i goes from nodes[i] to nodes[i + 1].
+	Edges []*GraphEdge `json:"edges"`
+}
+
 // What an import did.
 type ImportResult struct {
 	// Records read.
@@ -159,6 +183,19 @@ type StatementOrder struct {
 	Field StatementOrderField `json:"field"`
 	// The direction.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// The nodes around a node, with the edges between them, ready to draw.
+type Subgraph struct {
+	// The nodes: the center first, then by distance from it, and in id order (kind, then creation) at
+	// each distance. Empty when the center is unknown.
+	Nodes []Node `json:"nodes"`
+	// The edges found while walking, between two of `nodes` (never to a node cut by `first`), each
+	// from the end listed first in `nodes` to the other; edges between two nodes at the largest
+	// distance are not looked for. Sorted by the position of `from` in `nodes`, then of `to`.
+	Edges []*GraphEdge `json:"edges"`
+	// Whether `first` cut the subgraph: more nodes lie within `depth` than `nodes` holds.
+	Truncated bool `json:"truncated"`
 }
 
 // How many records of one type an import held.
@@ -651,6 +688,100 @@ func (e *OrganizationOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrganizationOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of edge a walk may follow. The graph is undirected: an edge is walked either way, and
+// `GraphEdge.from`/`to` say which way the walk took it.
+type PathLabel string
+
+const (
+	// Person — Organization, through a Position the person holds in it (`via`: the Position).
+	PathLabelPosition PathLabel = "POSITION"
+	// Person — Region, through a Position scoped to the region (`via`: the Position).
+	PathLabelPositionRegion PathLabel = "POSITION_REGION"
+	// Person — Event, through a Participation (`via`: the Participation).
+	PathLabelParticipation PathLabel = "PARTICIPATION"
+	// Person or Organization — a Statement it made (it is the speaker).
+	PathLabelSaid PathLabel = "SAID"
+	// Statement — the Event where it was said.
+	PathLabelAtEvent PathLabel = "AT_EVENT"
+	// Statement — an Entity it is about.
+	PathLabelAbout PathLabel = "ABOUT"
+	// Event — an Organization that organized it.
+	PathLabelOrganizedBy PathLabel = "ORGANIZED_BY"
+	// Event — the Region where it was held.
+	PathLabelHeldIn PathLabel = "HELD_IN"
+	// Organization — the Organization it is a unit of.
+	PathLabelUnitOf PathLabel = "UNIT_OF"
+	// Region — the Region it is inside.
+	PathLabelInside PathLabel = "INSIDE"
+	// Organization — the Region where it is based.
+	PathLabelSeat PathLabel = "SEAT"
+	// Source — the Organization that published it.
+	PathLabelPublishedBy PathLabel = "PUBLISHED_BY"
+	// Person, Organization, Region, Event or Statement — a Source it cites. Not walked unless listed
+	// in `labels`: every record cites the article it was learned from, so CITES would put almost
+	// everything two steps apart.
+	PathLabelCites PathLabel = "CITES"
+)
+
+var AllPathLabel = []PathLabel{
+	PathLabelPosition,
+	PathLabelPositionRegion,
+	PathLabelParticipation,
+	PathLabelSaid,
+	PathLabelAtEvent,
+	PathLabelAbout,
+	PathLabelOrganizedBy,
+	PathLabelHeldIn,
+	PathLabelUnitOf,
+	PathLabelInside,
+	PathLabelSeat,
+	PathLabelPublishedBy,
+	PathLabelCites,
+}
+
+func (e PathLabel) IsValid() bool {
+	switch e {
+	case PathLabelPosition, PathLabelPositionRegion, PathLabelParticipation, PathLabelSaid, PathLabelAtEvent, PathLabelAbout, PathLabelOrganizedBy, PathLabelHeldIn, PathLabelUnitOf, PathLabelInside, PathLabelSeat, PathLabelPublishedBy, PathLabelCites:
+		return true
+	}
+	return false
+}
+
+func (e PathLabel) String() string {
+	return string(e)
+}
+
+func (e *PathLabel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PathLabel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PathLabel", str)
+	}
+	return nil
+}
+
+func (e PathLabel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PathLabel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PathLabel) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
