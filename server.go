@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/kgql/kgql/store"
 	"github.com/kgql/kgql/store/importer"
 	"github.com/kgql/kgql/store/seed"
+	"github.com/kgql/kgql/store/textindex"
 )
 
 func main() {
@@ -132,7 +134,20 @@ func serve(args []string, log *slog.Logger) error {
 		}
 	}
 
-	h := graph.NewHandler(graph.Options{Store: s, Logger: log, CORSOrigins: splitList(*origins)})
+	ix, err := textindex.Open(filepath.Join(*data, textIndexDir))
+	if err != nil {
+		return err
+	}
+	defer func() { // before the store's: the index drains its queue from the store
+		if err := ix.Close(); err != nil {
+			log.Error("closing the text index", "err", err)
+		}
+	}()
+	if err := textindex.Attach(s, ix, log); err != nil { // catch-up or rebuild, before serving
+		return err
+	}
+
+	h := graph.NewHandler(graph.Options{Store: s, Text: ix, Logger: log, CORSOrigins: splitList(*origins)})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	base, cancelBase := context.WithCancel(context.Background())
@@ -167,6 +182,10 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	return nil
 }
+
+// textIndexDir is where the full-text index lives, inside the data directory. It is derived from
+// the store: deleting it is safe (the next start rebuilds it).
+const textIndexDir = "text.bleve"
 
 // seedIfEmpty loads the built-in dataset into an empty store, through the importer.
 func seedIfEmpty(s *store.Store, log *slog.Logger) error {
@@ -365,6 +384,10 @@ func restoreStore(args []string, log *slog.Logger) error {
 		}
 		defer f.Close()
 		if err := s.Restore(f, *force); err != nil {
+			return err
+		}
+		// The text index followed the store as it was; the next start rebuilds it.
+		if err := os.RemoveAll(filepath.Join(fs.Lookup("data").Value.String(), textIndexDir)); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "restored", fs.Arg(0))

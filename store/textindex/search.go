@@ -1,0 +1,214 @@
+package textindex
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/kgql/kgql/store"
+)
+
+// Hit is one record found by Search.
+type Hit struct {
+	ID store.ID
+	// Score is bleve's BM25 relevance: higher is better, unbounded, comparable within one search.
+	Score float64
+	// Snippet is the record's name or text that matches best, cut around the match, with the
+	// matched words in HighlightStart … HighlightEnd; or the record's label if nothing in the
+	// record as read now matches (it changed since it was indexed).
+	Snippet string
+	// Node is the record as read from the store to make the snippet, so that callers need not
+	// read it again.
+	Node *store.Node
+}
+
+// Limits of one search.
+const (
+	// MaxSearch bounds Search's first.
+	MaxSearch = 1000
+	// MaxMatch bounds Match's limit (callers that refuse more than N matches ask for N+1).
+	MaxMatch = 50000
+	// maxQueryWords bounds the words of a query that are looked up; the rest are ignored.
+	maxQueryWords = 32
+)
+
+// Search finds the records whose names or texts match text (see Match for what matches), of the
+// given kinds (all indexed kinds if none), best first, at most first (bounded by MaxSearch), with
+// a highlighted snippet each (see HighlightStart). Records deleted since they were indexed are left
+// out. An index not attached to a store returns hits without snippets.
+func (ix *Index) Search(text string, kinds []store.Kind, first int) ([]Hit, error) {
+	q := parseQuery(text)
+	res, err := ix.find(q, kinds, min(first, MaxSearch))
+	if err != nil || len(res) == 0 || ix.s == nil {
+		return res, err
+	}
+	ids := make([]store.ID, len(res))
+	for i, h := range res {
+		ids[i] = h.ID
+	}
+	nodes, err := ix.s.GetMany(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := res[:0]
+	for _, h := range res {
+		n := nodes[h.ID]
+		if n == nil {
+			continue
+		}
+		h.Node = n
+		h.Snippet = q.snippet(n)
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// Match returns the ids of the records of the given kinds (all indexed kinds if none) that match
+// text, best first, at most limit (bounded by MaxMatch); a text without words matches nothing,
+// and so do kinds the index does not hold (positions, participations).
+//
+// A record matches when every word of the text is found in one of its names or texts, where a
+// word is found if it is there folded for accents and case ("region" finds "Région"), or stemmed
+// by the French or English chain of a text in that language ("exportations" finds "exportable"
+// and "exportateurs"); an elided article goes with it ("l'offre" looks for "offre"). Stop words
+// ("de", "la", "the") need not be found, but count when they are; a text made only of stop words
+// must be found as it is. Ranking is BM25 over all fields, so the exact form, rarer words and
+// shorter fields weigh more.
+func (ix *Index) Match(text string, kinds []store.Kind, limit int) ([]store.ID, error) {
+	res, err := ix.find(parseQuery(text), kinds, min(limit, MaxMatch))
+	ids := make([]store.ID, len(res))
+	for i, h := range res {
+		ids[i] = h.ID
+	}
+	return ids, err
+}
+
+// find executes q and returns up to n hits (IDs and scores).
+func (ix *Index) find(q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
+	if n <= 0 || len(q.words) == 0 {
+		return nil, nil
+	}
+	if ix.closed.Load() {
+		return nil, ErrClosed
+	}
+	bq := q.bleveQuery()
+	var ks []query.Query
+	for _, k := range kinds {
+		tq := query.NewTermQuery(k.String())
+		tq.SetField(fieldKind)
+		ks = append(ks, tq)
+	}
+	if len(ks) > 0 {
+		bq.AddFilter(query.NewDisjunctionQuery(ks))
+	}
+	req := bleve.NewSearchRequestOptions(bq, n, 0, false)
+	req.SortBy([]string{"-_score", "_id"})
+	ix.mu.RLock()
+	res, err := ix.bi.Search(req)
+	ix.mu.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("text search: %w", err)
+	}
+	out := make([]Hit, 0, len(res.Hits))
+	for _, d := range res.Hits {
+		id, err := store.ParseID(d.ID)
+		if err != nil {
+			continue
+		}
+		out = append(out, Hit{ID: id, Score: d.Score})
+	}
+	return out, nil
+}
+
+// queryWord is one word of a query with the terms each analysis chain makes of it.
+type queryWord struct {
+	text         string
+	fold, fr, en []string
+	stop         bool // a stop word for French or English
+}
+
+// parsedQuery is a query split into words.
+type parsedQuery struct {
+	words []queryWord
+}
+
+// parseQuery splits text into words (Unicode word segmentation, as the index does) and analyzes
+// each word with every chain.
+func parseQuery(text string) parsedQuery {
+	var q parsedQuery
+	for _, t := range unicode.NewUnicodeTokenizer().Tokenize([]byte(text)) {
+		if len(q.words) == maxQueryWords {
+			break
+		}
+		w := queryWord{text: string(t.Term)}
+		w.fold = terms(analyzerFold, w.text)
+		if len(w.fold) == 0 {
+			continue
+		}
+		w.fr = terms(analyzerFr, w.text)
+		w.en = terms(analyzerEn, w.text)
+		w.stop = len(w.fr) == 0 || len(w.en) == 0
+		q.words = append(q.words, w)
+	}
+	// A query of stop words only looks for them as they are.
+	all := true
+	for _, w := range q.words {
+		all = all && w.stop
+	}
+	if all {
+		for i := range q.words {
+			q.words[i].stop = false
+		}
+	}
+	return q
+}
+
+// terms returns the distinct terms analyzer makes of s.
+func terms(analyzer, s string) []string {
+	var out []string
+	for _, t := range tokens(analyzer, s) {
+		if term := string(t.Term); !contains(out, term) {
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// bleveQuery builds: every word that is not a stop word must be found in some field (a
+// disjunction of its terms over the fields), stop words may be; all score.
+func (q parsedQuery) bleveQuery() *query.BooleanQuery {
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	for _, w := range q.words {
+		var ds []query.Query
+		add := func(field string, terms []string) {
+			for _, t := range terms {
+				tq := query.NewTermQuery(t)
+				tq.SetField(field)
+				ds = append(ds, tq)
+			}
+		}
+		add(fieldName, w.fold)
+		add(fieldNameFr, w.fr)
+		add(fieldText, w.fold)
+		add(fieldTextFr, w.fr)
+		add(fieldTextEn, w.en)
+		d := query.NewDisjunctionQuery(ds)
+		if w.stop {
+			bq.AddShould(d)
+		} else {
+			bq.AddMust(d)
+		}
+	}
+	return bq
+}
