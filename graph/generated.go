@@ -2410,7 +2410,7 @@ enum MatchKind {
   PREFIX
   "The name contains the query, starting at a word."
   CONTAINED
-  "Every word of the query starts a word of the name, in any order."
+  "Every word of the query starts a word of the name, in any order; or a full-text hit (every word found, after French analysis)."
   WORDS
 }
 
@@ -2418,11 +2418,15 @@ enum MatchKind {
 type SearchHit {
   "The node found."
   node: Node!
-  "Relevance, higher is better: 4 for an exact match, 3 for a prefix, 2 for a contained match, 1 when every word matches, plus a bonus below 1 that favours shorter names."
+  """
+  Relevance, higher is better. Name matches: 4 (exact), 3 (prefix), 2 (contained), 1.5 (every
+  word), plus a bonus below 1 that favours shorter names. Full-text hits (statement text,
+  descriptions, French-stemmed names): between 1 and 1.5, in BM25 order.
+  """
   score: Float!
   "How the query matched."
   match: MatchKind!
-  "The name or alias that matched, as stored."
+  "For a name match, the name or alias that matched, as stored; for a full-text hit, an excerpt of about 200 bytes with the matched words in [brackets]."
   snippet: String
 }
 
@@ -2460,8 +2464,10 @@ type Query {
   sources("Only the records that match." where: SourceWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [SourceOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): SourceConnection!
 
   """
-  Find nodes by name, alias, acronym or (for sources) title, folded for accents and case:
-  ` + "`" + `laayoune` + "`" + ` finds ` + "`" + `Laâyoune-Sakia El Hamra` + "`" + `. Ranked exact > prefix > contained > every word.
+  Find nodes by name, alias, acronym or (for sources) title, folded for accents and case
+  (` + "`" + `laayoune` + "`" + ` finds ` + "`" + `Laâyoune-Sakia El Hamra` + "`" + `), and by full text over statements and descriptions
+  with French analysis (` + "`" + `exportations` + "`" + ` finds ` + "`" + `exportable` + "`" + ` and ` + "`" + `exportateurs` + "`" + `). Ranked: exact name >
+  name prefix > contained > every word of a name > full-text relevance (BM25).
   """
   search("What to look for." text: String!, "Only these kinds of node (default: all)." types: [NodeType!], "How many hits (default 10, at most 100)." first: Int): [SearchHit!]!
 }

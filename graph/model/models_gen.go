@@ -371,7 +371,7 @@ const (
 	MatchKindPrefix MatchKind = "PREFIX"
 	// The name contains the query, starting at a word.
 	MatchKindContained MatchKind = "CONTAINED"
-	// Every word of the query starts a word of the name, in any order.
+	// Every word of the query starts a word of the name, in any order; or a full-text hit (every word found, after French analysis).
 	MatchKindWords MatchKind = "WORDS"
 )
 
