@@ -383,7 +383,7 @@ func restoreStore(args []string, log *slog.Logger) error {
 			return err
 		}
 		defer f.Close()
-		if err := s.Restore(f, *force); err != nil {
+		if err := s.Restore(f, *force, filepath.Dir(filepath.Clean(fs.Lookup("data").Value.String()))); err != nil {
 			return err
 		}
 		// The text index followed the store as it was; the next start rebuilds it.

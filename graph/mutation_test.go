@@ -1629,7 +1629,7 @@ func TestMutationAuthorizationDefaultAllowsBackup(t *testing.T) {
 	}
 	// The backup restores into an empty store with the same records.
 	s2 := storetest.Open(t)
-	if err := s2.Restore(bytes.NewReader(body), false); err != nil {
+	if err := s2.Restore(bytes.NewReader(body), false, t.TempDir()); err != nil {
 		t.Fatalf("restore the backup: %v", err)
 	}
 	if a, b := mutExport(t, s), mutExport(t, s2); !bytes.Equal(a, b) {
