@@ -74,30 +74,69 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 	// updated if any of its lines changed it, else unchanged.
 	existed := map[store.ID]bool{} // first sight: did the record exist?
 	changed := map[store.ID]bool{}
+	// A transaction writes whole records, and with a record every record it links to that this
+	// import creates and has not written yet (with all of its lines): a chunk never commits a link
+	// to a record that does not exist, so an import killed between two chunks leaves a consistent
+	// store, and running it again converges.
+	lines := map[store.ID][]int{}
+	for i, id := range p.ids {
+		lines[id] = append(lines[id], i)
+	}
+	done := make([]bool, len(recs))
 	for lo := 0; lo < len(recs); {
-		var hi int
+		var next int
 		var ex, ch map[store.ID]bool // this attempt's sightings, kept only if it commits
+		var did []int
 		err := s.UpdateLocked(func(tx *store.Tx) error {
-			ex, ch = map[store.ID]bool{}, map[store.ID]bool{}
-			for hi = lo; hi < len(recs) && hi-lo < chunkSize && !tx.Full(); hi++ {
-				id := p.ids[hi]
-				c, err := applyRecord(tx, recs[hi], id, p)
-				if err != nil {
-					return err
-				}
-				if _, ok := existed[id]; !ok {
-					if _, ok := ex[id]; !ok {
-						ex[id] = c != changeCreated
+			ex, ch, did = map[store.ID]bool{}, map[store.ID]bool{}, nil
+			local := map[int]bool{}
+			var write func(id store.ID) error
+			write = func(id store.ID) error {
+				for _, i := range lines[id] {
+					if done[i] || local[i] {
+						continue
+					}
+					local[i] = true
+					did = append(did, i)
+					for _, dep := range references(recs[i], p.refs) {
+						if p.created[dep] && dep != id {
+							if err := write(dep); err != nil {
+								return err
+							}
+						}
+					}
+					c, err := applyRecord(tx, recs[i], id, p)
+					if err != nil {
+						return err
+					}
+					if _, ok := existed[id]; !ok {
+						if _, ok := ex[id]; !ok {
+							ex[id] = c != changeCreated
+						}
+					}
+					if c != changeNone {
+						ch[id] = true
 					}
 				}
-				if c != changeNone {
-					ch[id] = true
+				return nil
+			}
+			n := 0
+			for next = lo; next < len(recs) && n < chunkSize && !tx.Full(); next++ {
+				if done[next] || local[next] {
+					continue
 				}
+				if err := write(p.ids[next]); err != nil {
+					return err
+				}
+				n++
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
+		}
+		for _, i := range did {
+			done[i] = true
 		}
 		for id, v := range ex {
 			existed[id] = v
@@ -105,7 +144,7 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		for id := range ch {
 			changed[id] = true
 		}
-		lo = hi
+		lo = next
 	}
 	for id, was := range existed {
 		switch {
@@ -118,6 +157,25 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// references lists the records a line links to or cites.
+func references(r *record, refs map[string]store.ID) []store.ID {
+	var out []store.ID
+	for _, k := range r.one {
+		if k != "" {
+			out = append(out, refs[k])
+		}
+	}
+	for _, ks := range r.many {
+		for _, k := range ks {
+			out = append(out, refs[k])
+		}
+	}
+	for _, c := range r.citations {
+		out = append(out, refs[c.Source])
+	}
+	return out
 }
 
 // bulkThreshold is the size from which an import into an empty store is bulk loaded.
