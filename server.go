@@ -6,6 +6,7 @@
 //	kgql check   [-data DIR]
 //	kgql backup  [-data DIR] [-o FILE]
 //	kgql restore [-data DIR] [-force] FILE
+//	kgql gen     [-people N] [-seed S] [-o FILE]
 //
 // Flags win over the environment (KGQL_ADDR, KGQL_DATA, KGQL_CORS_ORIGINS, KGQL_SEED). This file
 // only reads configuration and wires the parts together; the logic lives in graph/ and store/.
@@ -29,6 +30,7 @@ import (
 
 	"github.com/kgql/kgql/graph"
 	"github.com/kgql/kgql/store"
+	"github.com/kgql/kgql/store/gen"
 	"github.com/kgql/kgql/store/importer"
 	"github.com/kgql/kgql/store/seed"
 	"github.com/kgql/kgql/store/textindex"
@@ -55,6 +57,8 @@ func main() {
 		err = backupStore(args, log)
 	case "restore":
 		err = restoreStore(args, log)
+	case "gen":
+		err = genGraph(args)
 	case "help":
 		usage(os.Stdout)
 		return
@@ -80,6 +84,7 @@ func usage(w io.Writer) {
   kgql check   [-data DIR]              verify the store's invariants; exit 1 on any violation
   kgql backup  [-data DIR] [-o FILE]    full backup (default: standard output)
   kgql restore [-data DIR] [-force] FILE  load a backup into an empty store (-force: replace)
+  kgql gen     [-people N] [-seed S] [-o FILE]  write a synthetic graph (NDJSON) for tests and benchmarks
 `)
 }
 
@@ -403,4 +408,26 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func genGraph(args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	people := fs.Int("people", 10000, "number of people (about 3.3 nodes and 6 records per person)")
+	seedN := fs.Uint64("seed", 1, "random seed: the same seed gives the same graph")
+	out := outFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	w, err := createOut(*out)
+	if err != nil {
+		return err
+	}
+	st, err := gen.Write(w, gen.Options{Seed: *seedN, People: *people})
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		fmt.Fprintf(os.Stderr, "generated %d records: %d nodes, %d edges\n", st.Records, st.Nodes, st.Edges)
+	}
+	return err
 }

@@ -38,7 +38,7 @@ func speakers(ctx context.Context, ev *store.Node) ([]*model.Person, error) {
 			people = append(people, n.Link(store.RelPerson))
 		}
 	}
-	ns, err := l.Nodes(ctx, sortedDistinct(people))
+	ns, err := l.Nodes(ctx, store.SortIDs(people))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func personEvents(ctx context.Context, p *store.Node) ([]store.ID, error) {
 			events = append(events, n.Link(store.RelEvent))
 		}
 	}
-	return sortedDistinct(events), nil
+	return store.SortIDs(events), nil
 }
 
 // maxSubregions bounds how many regions regionEvents walks below one region.
@@ -102,7 +102,7 @@ func regionEvents(ctx context.Context, reg *store.Node) ([]store.ID, error) {
 	for _, p := range pages {
 		events = append(events, p.IDs...)
 	}
-	return sortedDistinct(events), nil
+	return store.SortIDs(events), nil
 }
 
 // fetchAs is fetchOne, wrapped; nil when nothing matches.

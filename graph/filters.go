@@ -64,12 +64,7 @@ func whereFilter(k store.Kind, m map[string]any, search textSearch) (*query.Filt
 		return nil, nil
 	}
 	f := &query.Filter{}
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
+	for _, key := range sortedKeys(m) {
 		v := m[key]
 		if isNil(v) {
 			continue
@@ -142,12 +137,7 @@ func opsFilter(field string, m map[string]any) (*query.Filter, error) {
 	ops := map[string]query.Op{"eq": query.Eq, "in": query.In, "startsWith": query.StartsWith,
 		"contains": query.Contains, "lt": query.Lt, "lte": query.Lte, "gt": query.Gt, "gte": query.Gte}
 	f := &query.Filter{}
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(m) {
 		v := m[name]
 		if isNil(v) {
 			continue
@@ -220,6 +210,16 @@ func orderKeys(orderBy any) []query.OrderKey {
 		out = append(out, k)
 	}
 	return out
+}
+
+// sortedKeys returns a map's keys in order, so that filters are built deterministically.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func isNil(v any) bool {

@@ -83,7 +83,7 @@ func idsConnection[T any](ctx context.Context, ids []store.ID, kind store.Kind, 
 	count := func(context.Context) (int, error) { return total, nil }
 	start := 0
 	if !a.IsZero() {
-		start, _ = slices.BinarySearchFunc(ids, a, compareIDs)
+		start, _ = slices.BinarySearchFunc(ids, a, store.ID.Compare)
 		if start < len(ids) && ids[start] == a {
 			start++
 		}
@@ -113,24 +113,4 @@ func listConnection[T any](s *store.Store, ctx context.Context, kind store.Kind,
 	loaders.For(ctx).Prime(nodes...)
 	prefetchField(ctx, nodes, true)
 	return connection(nodes, more, !a.IsZero(), wrap, count), nil
-}
-
-func compareIDs(a, b store.ID) int {
-	if a.Kind != b.Kind {
-		return int(a.Kind) - int(b.Kind)
-	}
-	switch {
-	case a.Seq < b.Seq:
-		return -1
-	case a.Seq > b.Seq:
-		return 1
-	}
-	return 0
-}
-
-// sortedDistinct sorts ids and removes duplicates and zero IDs.
-func sortedDistinct(ids []store.ID) []store.ID {
-	ids = slices.DeleteFunc(ids, store.ID.IsZero)
-	slices.SortFunc(ids, compareIDs)
-	return slices.Compact(ids)
 }

@@ -49,7 +49,7 @@ func (tx *Tx) DeleteNode(id ID, cascade bool) (*DeleteReport, error) {
 		for i, d := range deps {
 			ids[i] = d.src
 		}
-		return nil, &DependentsError{ID: id, Dependents: sortedUnique(ids), More: more}
+		return nil, &DependentsError{ID: id, Dependents: SortIDs(ids), More: more}
 	}
 	if more {
 		return nil, fmt.Errorf("%w: more than %d records depend on %s; delete them in parts", ErrInvalid, MaxCascade, id)
@@ -121,7 +121,7 @@ func (tx *Tx) DeleteNode(id ID, cascade bool) (*DeleteReport, error) {
 		}
 		rep.Deleted = append(rep.Deleted, gone[gid])
 	}
-	slices.SortFunc(rep.Updated, compareID)
+	slices.SortFunc(rep.Updated, ID.Compare)
 	return rep, nil
 }
 
@@ -163,24 +163,6 @@ func (tx *Tx) dependents(id ID, limit int) ([]dependency, bool, error) {
 		out = append(out, dependency{src: adjNeighbour(k), dst: id, rel: Rel(k[1+idLen])})
 	}
 	return out, false, nil
-}
-
-func compareID(a, b ID) int {
-	if a.Kind != b.Kind {
-		return int(a.Kind) - int(b.Kind)
-	}
-	switch {
-	case a.Seq < b.Seq:
-		return -1
-	case a.Seq > b.Seq:
-		return 1
-	}
-	return 0
-}
-
-func sortedUnique(ids []ID) []ID {
-	slices.SortFunc(ids, compareID)
-	return slices.Compact(ids)
 }
 
 // Dependents returns the records that point at id through any relation (citations included), up

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -113,4 +115,19 @@ func ParseID(s string) (ID, error) {
 		}
 	}
 	return ID{}, fmt.Errorf("%w: malformed id %q", ErrInvalid, s)
+}
+
+// Compare orders IDs as their keys do: by kind, then by sequence (creation order).
+func (id ID) Compare(o ID) int {
+	if id.Kind != o.Kind {
+		return cmp.Compare(id.Kind, o.Kind)
+	}
+	return cmp.Compare(id.Seq, o.Seq)
+}
+
+// SortIDs sorts ids in key order and removes duplicates and zero IDs.
+func SortIDs(ids []ID) []ID {
+	ids = slices.DeleteFunc(ids, ID.IsZero)
+	slices.SortFunc(ids, ID.Compare)
+	return slices.Compact(ids)
 }

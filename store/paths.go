@@ -328,7 +328,7 @@ func (s *Store) Neighborhood(ctx context.Context, q NeighborhoodQuery) (*Subgrap
 				next = append(next, e.To)
 			}
 			k := edgeKey{e.From, e.To, e.Label, e.Via}
-			if compareID(k.a, k.b) > 0 {
+			if k.a.Compare(k.b) > 0 {
 				k.a, k.b = k.b, k.a
 			}
 			if !seen[k] {
@@ -340,7 +340,7 @@ func (s *Store) Neighborhood(ctx context.Context, q NeighborhoodQuery) (*Subgrap
 		if err != nil {
 			return nil, err
 		}
-		slices.SortFunc(next, compareID)
+		slices.SortFunc(next, ID.Compare)
 		order = append(order, next...)
 		frontier = next
 	}
@@ -373,7 +373,7 @@ func (s *Store) Neighborhood(ctx context.Context, q NeighborhoodQuery) (*Subgrap
 		if a.Label != b.Label {
 			return int(a.Label) - int(b.Label)
 		}
-		return compareID(a.Via, b.Via)
+		return a.Via.Compare(b.Via)
 	})
 	return &Subgraph{Nodes: order, Edges: kept, Truncated: truncated}, nil
 }
@@ -458,7 +458,7 @@ func (w *walk) step(side *bfsSide) ([]ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(next, compareID)
+	slices.SortFunc(next, ID.Compare)
 	side.depth, side.frontier = d, next
 	return next, nil
 }
@@ -762,11 +762,11 @@ func appendEdgeChoices(out []Path, nodes []ID, succ map[ID][]PathEdge, first int
 
 // compareEdgeStep orders the edges out of one node: by the node they lead to, then label, then via.
 func compareEdgeStep(a, b PathEdge) int {
-	if c := compareID(a.To, b.To); c != 0 {
+	if c := a.To.Compare(b.To); c != 0 {
 		return c
 	}
 	if a.Label != b.Label {
 		return int(a.Label) - int(b.Label)
 	}
-	return compareID(a.Via, b.Via)
+	return a.Via.Compare(b.Via)
 }

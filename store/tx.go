@@ -136,7 +136,7 @@ func (tx *Tx) logChanges() (uint64, []ID, error) {
 			return 0, nil, err
 		}
 	}
-	slices.SortFunc(ids, compareID)
+	slices.SortFunc(ids, ID.Compare)
 	return seq, ids, tx.txn.Set(metaKey("seq"), encodeUint(seq))
 }
 

@@ -78,30 +78,18 @@ func (tx *Tx) ScanIDs(k Kind, from ID, reverse bool, fn func(id ID) bool) {
 // NameIDs returns the records of kind k (0: any) with a name, alias or acronym whose folded form
 // equals folded (exact) or starts with it, up to limit IDs (0: no limit), deduplicated.
 func (tx *Tx) NameIDs(folded string, exact bool, k Kind, limit int) []ID {
-	prefix := namePrefix(folded, exact)
-	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
-	defer it.Close()
-	seen := map[ID]bool{}
-	var out []ID
-	for it.Rewind(); it.Valid(); it.Next() {
-		_, id := parseIndexKey(it.Item().Key())
-		if (k != 0 && id.Kind != k) || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-	}
-	return out
+	return tx.indexIDs(namePrefix(folded, exact), k, limit)
 }
 
 // TokenIDs returns the records of kind k (0: any) with a word (of a name, alias or statement
 // text) starting with the folded prefix, up to limit IDs (0: no limit), deduplicated.
 func (tx *Tx) TokenIDs(prefix string, k Kind, limit int) []ID {
-	p := tokenPrefix(prefix)
-	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: p})
+	return tx.indexIDs(tokenPrefix(prefix), k, limit)
+}
+
+// indexIDs reads the IDs of n or t index keys under prefix.
+func (tx *Tx) indexIDs(prefix []byte, k Kind, limit int) []ID {
+	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
 	defer it.Close()
 	seen := map[ID]bool{}
 	var out []ID

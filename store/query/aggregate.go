@@ -82,7 +82,7 @@ func via(r store.Rel, k store.Kind, r2 store.Rel) dimension {
 				ids = append(ids, m.Links[r2]...)
 			}
 		}
-		return idStrings(sortedUnique(ids))
+		return idStrings(store.SortIDs(ids))
 	}}
 }
 
@@ -186,7 +186,7 @@ func Aggregate(tx *store.Tx, k store.Kind, f *Filter, groupBy []string) ([]Bucke
 		return nil
 	}
 	if ids, ok := e.candidates(k, f); ok {
-		for _, id := range sortedUnique(ids) {
+		for _, id := range store.SortIDs(ids) {
 			if err := visit(id); err != nil {
 				return nil, 0, err
 			}

@@ -12,7 +12,6 @@
 package query
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -141,7 +140,7 @@ func Run(tx *store.Tx, req Request) (*Page, error) {
 		}
 		tx.ScanIDs(req.Kind, store.ID{}, false, func(id store.ID) bool { ids = append(ids, id); return true })
 	}
-	ids = sortedUnique(ids)
+	ids = store.SortIDs(ids)
 	if len(ids) > req.MaxSort && !isCreationOrder(req.Order) {
 		return nil, fmt.Errorf("%w (%d candidates)", ErrTooMany, len(ids))
 	}
@@ -240,7 +239,7 @@ func (e *eval) stream(req Request) (*Page, error) {
 	more := false
 	var ferr error
 	e.tx.ScanIDs(req.Kind, from, reverse, func(id store.ID) bool {
-		if stop != nil && ((!reverse && compareID(id, *stop) >= 0) || (reverse && compareID(id, *stop) <= 0)) {
+		if stop != nil && ((!reverse && store.ID.Compare(id, *stop) >= 0) || (reverse && store.ID.Compare(id, *stop) <= 0)) {
 			return false // reached the other bound (or passed where it was)
 		}
 		n, err := e.get(id)
@@ -339,7 +338,7 @@ func sortValues(n *store.Node, order []OrderKey) []string {
 func compareRows(av []string, aid store.ID, bv []string, bid store.ID, order []OrderKey) int {
 	for i, k := range order {
 		if k.Field == "" {
-			c := compareID(aid, bid)
+			c := store.ID.Compare(aid, bid)
 			if k.Desc {
 				c = -c
 			}
@@ -366,17 +365,5 @@ func compareRows(av []string, aid store.ID, bv []string, bid store.ID, order []O
 			return c
 		}
 	}
-	return compareID(aid, bid)
-}
-
-func compareID(a, b store.ID) int {
-	if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Seq, b.Seq)
-}
-
-func sortedUnique(ids []store.ID) []store.ID {
-	slices.SortFunc(ids, compareID)
-	return slices.Compact(ids)
+	return store.ID.Compare(aid, bid)
 }
