@@ -52,8 +52,8 @@ var whereRels = map[store.Kind]map[string]relField{
 	},
 }
 
-// textSearch finds the records of a kind whose text matches a full-text query.
-type textSearch func(text string, k store.Kind) (map[store.ID]bool, error)
+// textSearch turns a full-text query on records of a kind into a filter.
+type textSearch func(text string, k store.Kind) (*query.Filter, error)
 
 // maxTextMatches bounds the records one `text: {search:}` filter considers.
 const maxTextMatches = 10000
@@ -178,11 +178,10 @@ func textFilter(k store.Kind, m map[string]any, search textSearch) (*query.Filte
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: text.search must not be empty", store.ErrInvalid)
 	}
-	set, err := search(text, k)
+	g, err := search(text, k)
 	if err != nil {
 		return nil, err
 	}
-	g := &query.Filter{Op: query.Matches, Set: set}
 	if len(f.And) == 0 && f.Field == "" {
 		return g, nil
 	}

@@ -230,34 +230,29 @@ func selectsTotal(ctx context.Context) bool {
 	return false
 }
 
-// textSearch is the full-text matcher of `text: {search:}` filters: the text index when there is
-// one, else the store's word index (every word of the query must start a word of the text).
-func (r *Resolver) textSearch(text string, k store.Kind) (map[store.ID]bool, error) {
-	set := map[store.ID]bool{}
-	if r.TextMatch != nil {
-		ids, err := r.TextMatch(text, []store.Kind{k}, maxTextMatches+1)
-		if err != nil {
-			return nil, err
+// textSearch is the filter of `text: {search:}`: the records the full-text index matches (French
+// analysis, see store/textindex) when there is one; without an index (tests, embedders that open
+// none), every word of the query must appear in the folded text.
+func (r *Resolver) textSearch(text string, k store.Kind) (*query.Filter, error) {
+	if r.TextMatch == nil {
+		f := &query.Filter{}
+		for _, w := range strings.Fields(store.Fold(text)) {
+			f.And = append(f.And, &query.Filter{Field: "text", Op: query.Contains, Values: []string{w}})
 		}
-		if len(ids) > maxTextMatches {
-			return nil, &codedError{code: CodeQueryTooComplex, msg: fmt.Sprintf("text.search matches more than %d records: add words or other filters", maxTextMatches)}
-		}
-		for _, id := range ids {
-			set[id] = true
-		}
-		return set, nil
+		return f, nil
 	}
-	hits, err := r.Store.SearchNames(text, []store.Kind{k}, maxTextMatches+1)
+	ids, err := r.TextMatch(text, []store.Kind{k}, maxTextMatches+1)
 	if err != nil {
 		return nil, err
 	}
-	if len(hits) > maxTextMatches {
+	if len(ids) > maxTextMatches {
 		return nil, &codedError{code: CodeQueryTooComplex, msg: fmt.Sprintf("text.search matches more than %d records: add words or other filters", maxTextMatches)}
 	}
-	for _, h := range hits {
-		set[h.ID] = true
+	set := make(map[store.ID]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
 	}
-	return set, nil
+	return &query.Filter{Op: query.Matches, Set: set}, nil
 }
 
 // rootList is a root list field: the direct path for plain pages, the engine otherwise.

@@ -122,18 +122,6 @@ func (n *Node) names() []string {
 	return out
 }
 
-// searchTexts returns names() and, for a statement, its folded text: the strings whose words go
-// into the token index, so that SearchNames finds a statement by a word of its text.
-func (n *Node) searchTexts() []string {
-	out := n.names()
-	if n.Kind == KindStatement {
-		if f := Fold(n.Text); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // citedSources returns the distinct sources n cites, in order of first citation.
 func (n *Node) citedSources() []ID {
 	var out []ID

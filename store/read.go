@@ -321,7 +321,7 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 				}
 				return err
 			}
-			for _, name := range n.searchTexts() {
+			for _, name := range n.names() {
 				consider(name, id)
 			}
 		}

@@ -249,7 +249,7 @@ func derivedKeys(n *Node) map[string]string {
 	for _, f := range n.names() {
 		out[string(nameKey(TruncateName(f), n.ID))] = ""
 	}
-	for _, f := range n.searchTexts() {
+	for _, f := range n.names() {
 		for _, t := range strings.Fields(f) {
 			if len(t) <= maxTokenLen {
 				out[string(tokenKey(t, n.ID))] = ""

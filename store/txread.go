@@ -81,13 +81,7 @@ func (tx *Tx) NameIDs(folded string, exact bool, k Kind, limit int) []ID {
 	return tx.indexIDs(namePrefix(folded, exact), k, limit)
 }
 
-// TokenIDs returns the records of kind k (0: any) with a word (of a name, alias or statement
-// text) starting with the folded prefix, up to limit IDs (0: no limit), deduplicated.
-func (tx *Tx) TokenIDs(prefix string, k Kind, limit int) []ID {
-	return tx.indexIDs(tokenPrefix(prefix), k, limit)
-}
-
-// indexIDs reads the IDs of n or t index keys under prefix.
+// indexIDs reads the IDs of name index keys under prefix.
 func (tx *Tx) indexIDs(prefix []byte, k Kind, limit int) []ID {
 	it := tx.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: prefix})
 	defer it.Close()
