@@ -237,27 +237,9 @@ func (e *eval) stream(req Request) (*Page, error) {
 	}
 	var got []*store.Node
 	more := false
-	var ferr error
-	e.tx.ScanIDs(req.Kind, from, reverse, func(id store.ID) bool {
-		if stop != nil && ((!reverse && store.ID.Compare(id, *stop) >= 0) || (reverse && store.ID.Compare(id, *stop) <= 0)) {
-			return false // reached the other bound (or passed where it was)
-		}
-		n, err := e.get(id)
-		if err != nil {
-			ferr = err
-			return false
-		}
-		if n == nil {
-			return true
-		}
-		ok, err := e.match(n, req.Filter)
-		if err != nil {
-			ferr = err
-			return false
-		}
-		if !ok {
-			return true
-		}
+	err := e.scanMatching(req.Kind, from, reverse, req.Filter, func(id store.ID) bool {
+		return stop == nil || (!reverse && store.ID.Compare(id, *stop) < 0) || (reverse && store.ID.Compare(id, *stop) > 0)
+	}, func(n *store.Node) bool {
 		if len(got) == want {
 			more = true
 			return false
@@ -265,8 +247,8 @@ func (e *eval) stream(req Request) (*Page, error) {
 		got = append(got, n)
 		return true
 	})
-	if ferr != nil {
-		return nil, ferr
+	if err != nil {
+		return nil, err
 	}
 	p := &Page{Total: -1}
 	if backward {
@@ -295,27 +277,35 @@ func (e *eval) total(req Request) (int, error) {
 		return e.tx.CountKind(req.Kind)
 	}
 	n := 0
+	err := e.scanMatching(req.Kind, store.ID{}, false, req.Filter, nil, func(*store.Node) bool { n++; return true })
+	return n, err
+}
+
+// scanMatching reads the records of kind k in ID order from `from` (exclusive; reverse: downward)
+// while within(id) holds (nil: to the end), and calls fn with each one that matches f until fn
+// returns false.
+func (e *eval) scanMatching(k store.Kind, from store.ID, reverse bool, f *Filter, within func(store.ID) bool, fn func(*store.Node) bool) error {
 	var ferr error
-	e.tx.ScanIDs(req.Kind, store.ID{}, false, func(id store.ID) bool {
-		node, err := e.get(id)
+	e.tx.ScanIDs(k, from, reverse, func(id store.ID) bool {
+		if within != nil && !within(id) {
+			return false // reached the other bound (or passed where it was)
+		}
+		n, err := e.get(id)
 		if err != nil {
 			ferr = err
 			return false
 		}
-		if node == nil {
+		if n == nil {
 			return true
 		}
-		ok, err := e.match(node, req.Filter)
+		ok, err := e.match(n, f)
 		if err != nil {
 			ferr = err
 			return false
 		}
-		if ok {
-			n++
-		}
-		return true
+		return !ok || fn(n)
 	})
-	return n, ferr
+	return ferr
 }
 
 func isCreationOrder(o []OrderKey) bool {
