@@ -14,9 +14,11 @@ import (
 	"github.com/kgql/kgql/store"
 )
 
-// wait is how long a loader collects keys before it calls the store. gqlgen resolves sibling
-// fields concurrently, so a short wait is enough to gather one level of a query.
-const wait = 2 * time.Millisecond
+// wait is how long a loader collects keys before it calls the store. Root fields prefetch the
+// levels below them in one batch per level (graph/prefetch.go), so batching does not rest on this
+// window; it only gathers the keys of lazily resolved fields, and every level of a query pays it
+// in latency: keep it short.
+const wait = 250 * time.Microsecond
 
 // Loaders are the per-operation loaders.
 type Loaders struct {
