@@ -23,17 +23,16 @@ import (
 
 // listArgs are the arguments of a list field.
 type listArgs struct {
-	where                map[string]any
-	orderBy              any // []*model.XOrder
-	asOf                 *model.Date
-	first, last          *int
-	after, before        *string
-	extra                *query.Filter // added by the field itself (e.g. person.events)
-	needTotal            bool
-	kind                 store.Kind
-	base                 *store.AdjQuery
-	baseName             string // part of the cursor signature for nested lists
-	defaultPathAvailable bool
+	where         map[string]any
+	orderBy       any // []*model.XOrder
+	asOf          *model.Date
+	first, last   *int
+	after, before *string
+	extra         *query.Filter // added by the field itself (e.g. person.events)
+	needTotal     bool
+	kind          store.Kind
+	base          *store.AdjQuery
+	baseName      string // part of the cursor signature for nested lists
 }
 
 // plain reports whether the request can take the direct path.
@@ -283,7 +282,7 @@ func nestedLists[P recorder, T any](ctx context.Context, r *Resolver, objs []P, 
 
 // derivedLists is a nested connection computed by a filter per parent (e.g. a person's events):
 // the plain path computes ids in memory; with arguments the engine applies extra(parent) too.
-func derivedLists[P recorder, T any](ctx context.Context, r *Resolver, objs []P, a listArgs, name string,
+func derivedLists[P recorder, T recorder](ctx context.Context, r *Resolver, objs []P, a listArgs, name string,
 	plain func(ctx context.Context, n *store.Node) ([]store.ID, error), extra func(n *store.Node) *query.Filter,
 	wrap func(*store.Node) T) ([]*model.Connection[T], error) {
 	if a.plain() {
@@ -295,15 +294,7 @@ func derivedLists[P recorder, T any](ctx context.Context, r *Resolver, objs []P,
 			return idsConnection(ctx, ids, a.kind, a.first, a.after, wrap)
 		})
 		if err == nil {
-			var nodes []*store.Node
-			for _, c := range out {
-				for _, e := range c.Edges {
-					if rc, ok := any(e.Node).(recorder); ok {
-						nodes = append(nodes, rc.Rec())
-					}
-				}
-			}
-			prefetchField(ctx, nodes, true)
+			prefetchConnections(ctx, out)
 		}
 		return out, err
 	}
