@@ -295,17 +295,22 @@ func outFlag(fs *flag.FlagSet) *string {
 	return fs.String("o", "", "output file (default: standard output)")
 }
 
-// createOut opens the output named by -o.
-func createOut(name string) (io.WriteCloser, error) {
+// writeOut runs fn on the output named by -o ("" or "-": standard output) and closes it,
+// reporting the first error.
+func writeOut(name string, fn func(w io.Writer) error) error {
 	if name == "" || name == "-" {
-		return nopCloser{os.Stdout}, nil
+		return fn(os.Stdout)
 	}
-	return os.Create(name)
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	err = fn(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
 
 // withStore parses a data tool's flags, opens the store, and runs fn.
 func withStore(name string, args []string, log *slog.Logger, decl func(*flag.FlagSet), fn func(s *store.Store, fs *flag.FlagSet) error) error {
@@ -331,18 +336,13 @@ func withStore(name string, args []string, log *slog.Logger, decl func(*flag.Fla
 func exportStore(args []string, log *slog.Logger) error {
 	var out *string
 	return withStore("export", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
-		w, err := createOut(*out)
-		if err != nil {
+		return writeOut(*out, func(w io.Writer) error {
+			n, err := importer.Export(s, w)
+			if err == nil {
+				fmt.Fprintf(os.Stderr, "exported %d records\n", n)
+			}
 			return err
-		}
-		n, err := importer.Export(s, w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			fmt.Fprintf(os.Stderr, "exported %d records\n", n)
-		}
-		return err
+		})
 	})
 }
 
@@ -363,15 +363,7 @@ func checkStore(args []string, log *slog.Logger) error {
 func backupStore(args []string, log *slog.Logger) error {
 	var out *string
 	return withStore("backup", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
-		w, err := createOut(*out)
-		if err != nil {
-			return err
-		}
-		err = s.Backup(w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		return err
+		return writeOut(*out, s.Backup)
 	})
 }
 
@@ -418,16 +410,11 @@ func genGraph(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w, err := createOut(*out)
-	if err != nil {
+	return writeOut(*out, func(w io.Writer) error {
+		st, err := gen.Write(w, gen.Options{Seed: *seedN, People: *people})
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "generated %d records: %d nodes, %d edges\n", st.Records, st.Nodes, st.Edges)
+		}
 		return err
-	}
-	st, err := gen.Write(w, gen.Options{Seed: *seedN, People: *people})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		fmt.Fprintf(os.Stderr, "generated %d records: %d nodes, %d edges\n", st.Records, st.Nodes, st.Edges)
-	}
-	return err
+	})
 }
