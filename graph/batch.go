@@ -10,8 +10,9 @@ import (
 )
 
 // Nested fields are batch resolvers (gqlgen.yml: resolver.batch): each gets every sibling parent
-// of one list at once and asks the loaders for all of them in one go, so the keys of a whole list
-// enter one loader batch together, and lists at the same depth share it.
+// of one list at once and asks the loaders for all of them in one go. What the root field's
+// prefetch already read answers from the loaders' memo; the rest is read at once, in one round
+// trip per field, without a loader wait.
 
 // recorder is any GraphQL type backed by a store record.
 type recorder interface{ Rec() *store.Node }
@@ -81,7 +82,7 @@ func batchReverse[P recorder, T any](ctx context.Context, objs []P, q store.AdjQ
 		qs[i] = q
 		qs[i].ID = o.Rec().ID
 	}
-	pages, err := loaders.For(ctx).AdjacentMany(ctx, qs)
+	pages, err := loaders.For(ctx).AdjacentBatch(ctx, qs)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func batchAdjConnection[P recorder, T any](ctx context.Context, objs []P, q stor
 		qs[i] = q
 		qs[i].ID, qs[i].After, qs[i].First = o.Rec().ID, a, max(n, 1) // first: 0 reads one, for hasNextPage
 	}
-	pages, err := l.AdjacentMany(ctx, qs)
+	pages, err := l.AdjacentBatch(ctx, qs)
 	if err != nil {
 		return nil, err
 	}

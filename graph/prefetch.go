@@ -150,8 +150,8 @@ type level struct {
 }
 
 // prefetch walks the query breadth first: at each depth it gathers what every branch needs and
-// asks the loaders for all of it at once — at most one node batch, one page batch and one count
-// batch per depth, whatever the data.
+// reads all of it at once (Loaders.Fetch) — one store round trip per depth, whatever the data,
+// and no loader wait.
 func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 	l := loaders.For(ctx)
 	cur := []level{{nodes, sel}}
@@ -168,46 +168,38 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 		if total == 0 || total > maxPrefetchNodes {
 			return
 		}
-		// Issue every load before waiting for any, so that each loader gets one batch.
-		type pending struct {
-			nodes func() ([]*store.Node, error)
-			pages func() ([]store.AdjPage, error)
+		// Everything this depth needs, in one store round trip.
+		var batch store.Batch
+		for _, b := range branches {
+			batch.IDs = append(batch.IDs, b.links...)
+			batch.Pages = append(batch.Pages, b.pages...)
+			batch.Degrees = append(batch.Degrees, b.degrees...)
 		}
-		var degs []store.Degree
-		waits := make([]pending, len(branches))
-		for i, b := range branches {
-			b := b
-			if b.pages != nil {
-				th := l.AdjacentManyThunk(ctx, b.pages)
-				waits[i].pages = th
-			} else {
-				waits[i].nodes = l.NodesAtThunk(ctx, b.links)
-			}
-			degs = append(degs, b.degrees...)
+		if err := l.Fetch(batch); err != nil {
+			return // the resolvers will meet and report the error
 		}
-		wait := l.DegreesThunk(ctx, degs)
 		var next []level
-		for i, b := range branches {
+		for _, b := range branches {
+			if len(b.sel) == 0 {
+				continue
+			}
 			var ns []*store.Node
-			if waits[i].pages != nil {
-				pages, err := waits[i].pages()
+			if b.pages != nil {
+				pages, err := l.AdjacentBatch(ctx, b.pages)
 				if err != nil {
-					return // the resolvers will meet and report the error
+					return
 				}
 				for _, p := range pages {
 					ns = append(ns, p.Nodes...)
 				}
 			} else {
 				var err error
-				if ns, err = waits[i].nodes(); err != nil {
+				if ns, err = l.NodesAt(ctx, b.links); err != nil {
 					return
 				}
 			}
-			if len(b.sel) > 0 {
-				next = append(next, level{ns, b.sel})
-			}
+			next = append(next, level{ns, b.sel})
 		}
-		_ = wait()
 		cur = next
 	}
 }

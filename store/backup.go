@@ -50,6 +50,8 @@ func (s *Store) Restore(r io.Reader, force bool, tmpDir string) error {
 		_ = q.Release()
 	}
 	s.seqs = map[Kind]*badger.Sequence{}
+	s.cache.invalidate(nil)
+	defer s.cache.invalidate(nil) // whatever the outcome, the store's records are not the cached ones
 	if err := s.db.DropAll(); err != nil {
 		return err
 	}

@@ -32,14 +32,15 @@ func put(t testing.TB, s *store.Store, n *store.Node) {
 	}
 }
 
-// get reads one record, failing the test if it is missing.
+// get reads one record, failing the test if it is missing. It returns a private copy that the
+// test may change and Put back: the store's read methods share their records with the read cache.
 func get(t testing.TB, s *store.Store, id store.ID) *store.Node {
 	t.Helper()
 	n, err := s.Get(id)
 	if err != nil {
 		t.Fatalf("Get(%v): %v", id, err)
 	}
-	return n
+	return n.Clone()
 }
 
 // adj returns every neighbour of id through r (out: as owner) restricted to kind k (0: any).

@@ -10,33 +10,40 @@ import (
 
 // Reads. Each exported method below is one read transaction (one "round trip", see Calls). Batch
 // methods take many keys so that a dataloader can answer a whole level of a query at once.
+//
+// The records they return are shared with the read cache (see nodeCache) and with other readers:
+// they must not be modified. To change a record, Clone it, or read it in a transaction (Tx.Get
+// returns a private copy).
 
 // GetMany returns the records with the given IDs; missing IDs are absent from the map.
 func (s *Store) GetMany(ids []ID) (map[ID]*Node, error) {
 	out := make(map[ID]*Node, len(ids))
-	err := s.view(func(txn *badger.Txn) error {
-		for _, id := range ids {
-			if _, done := out[id]; done {
-				continue
-			}
-			n, err := getNode(txn, id)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			out[id] = n
-		}
-		return nil
-	})
+	err := s.read(func(r *reader) error { return r.nodes(ids, out) })
 	return out, err
+}
+
+// nodes adds the records of ids to out (missing ones are left out).
+func (r *reader) nodes(ids []ID, out map[ID]*Node) error {
+	for _, id := range ids {
+		if _, done := out[id]; done {
+			continue
+		}
+		n, err := r.node(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out[id] = n
+	}
+	return nil
 }
 
 // Get returns one record, or ErrNotFound.
 func (s *Store) Get(id ID) (*Node, error) {
 	var n *Node
-	err := s.view(func(txn *badger.Txn) (err error) { n, err = getNode(txn, id); return })
+	err := s.read(func(r *reader) (err error) { n, err = r.node(id); return })
 	return n, err
 }
 
@@ -63,10 +70,10 @@ func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
 // round trip.
 func (s *Store) GetByKey(key string) (*Node, error) {
 	var n *Node
-	err := s.view(func(txn *badger.Txn) error {
-		id, err := lookup(txn, "", key)
+	err := s.read(func(r *reader) error {
+		id, err := lookup(r.txn, "", key)
 		if err == nil {
-			n, err = getNode(txn, id)
+			n, err = r.node(id)
 		}
 		return err
 	})
@@ -117,46 +124,52 @@ func (s *Store) AdjacentNodes(qs []AdjQuery) (map[AdjQuery]AdjPage, error) {
 
 func (s *Store) adjacent(qs []AdjQuery, withNodes bool) (map[AdjQuery]AdjPage, error) {
 	out := make(map[AdjQuery]AdjPage, len(qs))
-	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
-		defer it.Close()
-		for _, q := range qs {
-			if _, done := out[q]; done {
-				continue
-			}
-			prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
-			var page AdjPage
-			start := prefix
-			switch {
-			case q.After.IsZero() || (q.Kind != 0 && q.After.Kind < q.Kind):
-			case q.Kind != 0 && q.After.Kind > q.Kind:
-				out[q] = page // every neighbour of the kind comes before After
-				continue
-			default:
-				start = adjSeek(q.Out, q.ID, q.Rel, q.After)
-			}
-			for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-				if q.First > 0 && len(page.IDs) == q.First {
-					page.HasNext = true
-					break
-				}
-				page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
-			}
-			if withNodes {
-				page.Nodes = make([]*Node, len(page.IDs))
-				for i, id := range page.IDs {
-					n, err := getNode(txn, id)
-					if err != nil && !errors.Is(err, ErrNotFound) {
-						return err
-					}
-					page.Nodes[i] = n
-				}
-			}
-			out[q] = page
-		}
-		return nil
-	})
+	err := s.read(func(r *reader) error { return r.adjacent(qs, withNodes, out) })
 	return out, err
+}
+
+// adjacent adds the pages of qs to out, with their records if withNodes.
+func (r *reader) adjacent(qs []AdjQuery, withNodes bool, out map[AdjQuery]AdjPage) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	it := r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+	defer it.Close()
+	for _, q := range qs {
+		if _, done := out[q]; done {
+			continue
+		}
+		prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
+		var page AdjPage
+		start := prefix
+		switch {
+		case q.After.IsZero() || (q.Kind != 0 && q.After.Kind < q.Kind):
+		case q.Kind != 0 && q.After.Kind > q.Kind:
+			out[q] = page // every neighbour of the kind comes before After
+			continue
+		default:
+			start = adjSeek(q.Out, q.ID, q.Rel, q.After)
+		}
+		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+			if q.First > 0 && len(page.IDs) == q.First {
+				page.HasNext = true
+				break
+			}
+			page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
+		}
+		if withNodes {
+			page.Nodes = make([]*Node, len(page.IDs))
+			for i, id := range page.IDs {
+				n, err := r.node(id)
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				page.Nodes[i] = n
+			}
+		}
+		out[q] = page
+	}
+	return nil
 }
 
 // Degree identifies a degree count: how many edges of one relation leave (Out) or reach a record,
@@ -171,21 +184,58 @@ type Degree struct {
 // Degrees reads many degree counts in one transaction, without scanning edges.
 func (s *Store) Degrees(ds []Degree) (map[Degree]int, error) {
 	out := make(map[Degree]int, len(ds))
-	err := s.view(func(txn *badger.Txn) error {
-		for _, d := range ds {
-			dir := dirIn
-			if d.Out {
-				dir = dirOut
-			}
-			n, err := readUint(txn, countKey(d.ID, dir, d.Rel, d.Kind))
-			if err != nil {
-				return err
-			}
-			out[d] = int(n)
-		}
-		return nil
-	})
+	err := s.read(func(r *reader) error { return r.degrees(ds, out) })
 	return out, err
+}
+
+// degrees adds the counts of ds to out.
+func (r *reader) degrees(ds []Degree, out map[Degree]int) error {
+	for _, d := range ds {
+		dir := dirIn
+		if d.Out {
+			dir = dirOut
+		}
+		n, err := readUint(r.txn, countKey(d.ID, dir, d.Rel, d.Kind))
+		if err != nil {
+			return err
+		}
+		out[d] = int(n)
+	}
+	return nil
+}
+
+// Batch is what one level of a query needs: records, neighbour pages (with their records) and
+// degree counts. ReadBatch answers all of it in one read transaction.
+type Batch struct {
+	IDs     []ID
+	Pages   []AdjQuery
+	Degrees []Degree
+}
+
+// BatchResult answers a Batch; missing records are absent from Nodes.
+type BatchResult struct {
+	Nodes   map[ID]*Node
+	Pages   map[AdjQuery]AdjPage
+	Degrees map[Degree]int
+}
+
+// ReadBatch answers b in one round trip.
+func (s *Store) ReadBatch(b Batch) (BatchResult, error) {
+	res := BatchResult{
+		Nodes:   make(map[ID]*Node, len(b.IDs)),
+		Pages:   make(map[AdjQuery]AdjPage, len(b.Pages)),
+		Degrees: make(map[Degree]int, len(b.Degrees)),
+	}
+	err := s.read(func(r *reader) error {
+		if err := r.nodes(b.IDs, res.Nodes); err != nil {
+			return err
+		}
+		if err := r.adjacent(b.Pages, true, res.Pages); err != nil {
+			return err
+		}
+		return r.degrees(b.Degrees, res.Degrees)
+	})
+	return res, err
 }
 
 // CountKind returns how many records of kind k exist, from a counter.

@@ -30,6 +30,9 @@ type Options struct {
 	// is still written before a commit is acknowledged, and a crash loses at most what the OS had
 	// not flushed.
 	SyncWrites bool
+	// NodeCache is how many decoded records the read paths keep in memory (see nodeCache).
+	// Zero means DefaultNodeCache; a negative value turns the cache off.
+	NodeCache int
 }
 
 // Store is the knowledge graph on Badger. It is safe for concurrent use.
@@ -50,6 +53,8 @@ type Store struct {
 
 	seq       atomic.Uint64 // number of the last write (meta "seq")
 	listeners []func(seq uint64, ids []ID)
+
+	cache *nodeCache // decoded records of the read paths, invalidated by every commit
 }
 
 // Open opens (creating if needed) the store in opts.Dir, or in memory.
@@ -74,7 +79,10 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open badger: %w", err)
 	}
-	s := &Store{db: db, opts: opts, log: lg, seqs: map[Kind]*badger.Sequence{}}
+	s := &Store{db: db, opts: opts, log: lg, seqs: map[Kind]*badger.Sequence{}, cache: newNodeCache(opts.NodeCache)}
+	// The cache forgets what a write changed first, before any other listener and before the
+	// write is acknowledged (nil ids after a bulk load: everything).
+	s.OnCommit(func(_ uint64, ids []ID) { s.cache.invalidate(ids) })
 	if err := s.checkMeta(); err != nil {
 		db.Close()
 		return nil, err

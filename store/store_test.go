@@ -26,11 +26,21 @@ func TestPutGetLookup(t *testing.T) {
 	if !reflect.DeepEqual(got, p) {
 		t.Errorf("Get = %+v\nwant %+v", got, p)
 	}
-	// The returned record is a copy: changing it does not change the store.
-	got.Name = "changed"
-	got.Aliases[0] = "changed"
+	// Records of the read methods are shared with the read cache and read-only; a transaction
+	// hands out private copies: changing one changes neither the store nor what readers see.
+	if err := s.Update(func(tx *store.Tx) error {
+		mine, err := tx.Get(id)
+		if err != nil {
+			return err
+		}
+		mine.Name = "changed"
+		mine.Aliases[0] = "changed"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if again := get(t, s, id); again.Name != "Badia Bitar" || again.Aliases[0] != "B. Bitar" {
-		t.Errorf("store changed through a returned record: %+v", again)
+		t.Errorf("store changed through a transaction's record: %+v", again)
 	}
 
 	for key, want := range map[string]store.ID{"badia-bitar": id, "l-opinion-article": src} {

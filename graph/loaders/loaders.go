@@ -7,6 +7,7 @@ package loaders
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -14,33 +15,190 @@ import (
 	"github.com/kgql/kgql/store"
 )
 
-// wait is how long a loader collects keys before it calls the store. Root fields prefetch the
-// levels below them in one batch per level (graph/prefetch.go), so batching does not rest on this
-// window; it only gathers the keys of lazily resolved fields, and every level of a query pays it
-// in latency: keep it short.
+// wait is how long a loader collects keys before it calls the store. It only serves the fields
+// resolved one object at a time (derived lists, node(id), totalCount): root fields prefetch the
+// levels below them (graph/prefetch.go) and batch resolvers hold a whole list of parents, so
+// those call the store at once (the *Batch methods and Prefetch). Every level that waits pays
+// this in latency — on an idle server more, since Go's timers sleep at least a millisecond
+// there: keep it short, and keep fields off it.
 const wait = 250 * time.Microsecond
 
-// Loaders are the per-operation loaders.
+// Loaders are the per-operation loaders. Besides the dataloaders, a memo keeps every record,
+// page and count the operation has read, whichever path read it, so that nothing is read twice
+// and a field whose data is in the memo answers without waiting.
 type Loaders struct {
+	s       *store.Store
 	nodes   *dataloadgen.Loader[store.ID, *store.Node]
 	adj     *dataloadgen.Loader[store.AdjQuery, store.AdjPage]
 	degrees *dataloadgen.Loader[store.Degree, int]
+
+	mu       sync.Mutex
+	nodeMemo map[store.ID]*store.Node // nil value: the record does not exist
+	pageMemo map[store.AdjQuery]store.AdjPage
+	degMemo  map[store.Degree]int
 }
 
 // New makes a set of loaders over s.
 func New(s *store.Store) *Loaders {
+	l := &Loaders{s: s, nodeMemo: map[store.ID]*store.Node{}, pageMemo: map[store.AdjQuery]store.AdjPage{}, degMemo: map[store.Degree]int{}}
 	opts := []dataloadgen.Option{dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000)}
-	return &Loaders{
-		nodes: dataloadgen.NewMappedLoader(func(_ context.Context, ids []store.ID) (map[store.ID]*store.Node, error) {
-			return s.GetMany(ids)
-		}, opts...),
-		adj: dataloadgen.NewMappedLoader(func(_ context.Context, qs []store.AdjQuery) (map[store.AdjQuery]store.AdjPage, error) {
-			return s.AdjacentNodes(qs) // pages with their records: one round trip, not two
-		}, opts...),
-		degrees: dataloadgen.NewMappedLoader(func(_ context.Context, ds []store.Degree) (map[store.Degree]int, error) {
-			return s.Degrees(ds)
-		}, opts...),
+	l.nodes = dataloadgen.NewMappedLoader(func(_ context.Context, ids []store.ID) (map[store.ID]*store.Node, error) {
+		res, err := s.GetMany(ids)
+		if err == nil {
+			l.remember(store.BatchResult{Nodes: res}, ids)
+		}
+		return res, err
+	}, opts...)
+	l.adj = dataloadgen.NewMappedLoader(func(_ context.Context, qs []store.AdjQuery) (map[store.AdjQuery]store.AdjPage, error) {
+		res, err := s.AdjacentNodes(qs) // pages with their records: one round trip, not two
+		if err == nil {
+			l.remember(store.BatchResult{Pages: res}, nil)
+		}
+		return res, err
+	}, opts...)
+	l.degrees = dataloadgen.NewMappedLoader(func(_ context.Context, ds []store.Degree) (map[store.Degree]int, error) {
+		res, err := s.Degrees(ds)
+		if err == nil {
+			l.remember(store.BatchResult{Degrees: res}, nil)
+		}
+		return res, err
+	}, opts...)
+	return l
+}
+
+// remember puts what a store call answered in the memo; asked lists the record ids that were
+// asked for, so that missing ones are remembered as missing.
+func (l *Loaders) remember(res store.BatchResult, asked []store.ID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range asked {
+		l.nodeMemo[id] = res.Nodes[id]
 	}
+	for id, n := range res.Nodes {
+		l.nodeMemo[id] = n
+	}
+	for q, p := range res.Pages {
+		l.pageMemo[q] = p
+		for _, n := range p.Nodes {
+			if n != nil {
+				l.nodeMemo[n.ID] = n
+			}
+		}
+	}
+	for d, c := range res.Degrees {
+		l.degMemo[d] = c
+	}
+}
+
+// missing returns the parts of b that are not in the memo yet, without duplicates.
+func (l *Loaders) missing(b store.Batch) store.Batch {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var m store.Batch
+	seenN := map[store.ID]bool{}
+	for _, id := range b.IDs {
+		if _, ok := l.nodeMemo[id]; !ok && !id.IsZero() && !seenN[id] {
+			seenN[id] = true
+			m.IDs = append(m.IDs, id)
+		}
+	}
+	seenP := map[store.AdjQuery]bool{}
+	for _, q := range b.Pages {
+		if _, ok := l.pageMemo[q]; !ok && !seenP[q] {
+			seenP[q] = true
+			m.Pages = append(m.Pages, q)
+		}
+	}
+	seenD := map[store.Degree]bool{}
+	for _, d := range b.Degrees {
+		if _, ok := l.degMemo[d]; !ok && !seenD[d] {
+			seenD[d] = true
+			m.Degrees = append(m.Degrees, d)
+		}
+	}
+	return m
+}
+
+// Fetch reads whatever of b the operation has not read yet, in one store round trip and without
+// waiting: for callers that hold a whole batch (a level of a prefetch, a batch resolver's list
+// of parents). The answers go into the memo; read them with NodesAt, AdjacentBatch, Degree.
+func (l *Loaders) Fetch(b store.Batch) error {
+	m := l.missing(b)
+	if len(m.IDs)+len(m.Pages)+len(m.Degrees) == 0 {
+		return nil
+	}
+	var res store.BatchResult
+	var err error
+	switch {
+	case len(m.Pages) == 0 && len(m.Degrees) == 0:
+		res.Nodes, err = l.s.GetMany(m.IDs)
+	default:
+		res, err = l.s.ReadBatch(m)
+	}
+	if err != nil {
+		return err
+	}
+	l.remember(res, m.IDs)
+	return nil
+}
+
+// nodesFromMemo returns the records of ids from the memo, aligned, and whether all were there.
+func (l *Loaders) nodesFromMemo(ids []store.ID) ([]*store.Node, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*store.Node, len(ids))
+	for i, id := range ids {
+		if id.IsZero() {
+			continue
+		}
+		n, ok := l.nodeMemo[id]
+		if !ok {
+			return nil, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// pagesFromMemo is nodesFromMemo for pages.
+func (l *Loaders) pagesFromMemo(qs []store.AdjQuery) ([]store.AdjPage, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]store.AdjPage, len(qs))
+	for i, q := range qs {
+		p, ok := l.pageMemo[q]
+		if !ok {
+			return nil, false
+		}
+		out[i] = p
+	}
+	return out, true
+}
+
+// NodesAt returns the records with those ids, aligned with ids: nil where an id is zero or has no
+// record. The caller holds the whole batch: missing records are read at once, not after a wait.
+func (l *Loaders) NodesAt(ctx context.Context, ids []store.ID) ([]*store.Node, error) {
+	if out, ok := l.nodesFromMemo(ids); ok {
+		return out, nil
+	}
+	if err := l.Fetch(store.Batch{IDs: ids}); err != nil {
+		return nil, err
+	}
+	out, _ := l.nodesFromMemo(ids)
+	return out, nil
+}
+
+// AdjacentBatch returns pages of neighbours with their records, aligned with qs, for a caller
+// that holds the whole batch: what is not in the memo is read at once.
+func (l *Loaders) AdjacentBatch(ctx context.Context, qs []store.AdjQuery) ([]store.AdjPage, error) {
+	if out, ok := l.pagesFromMemo(qs); ok {
+		return out, nil
+	}
+	if err := l.Fetch(store.Batch{Pages: qs}); err != nil {
+		return nil, err
+	}
+	out, _ := l.pagesFromMemo(qs)
+	return out, nil
 }
 
 type ctxKey struct{}
@@ -54,10 +212,14 @@ func With(ctx context.Context, l *Loaders) context.Context {
 // operation gets them from the handler, so their absence is a programming error.
 func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
 
-// Node returns the record with that id, or nil if there is none (or id is zero).
+// Node returns the record with that id, or nil if there is none (or id is zero). Calls made
+// one object at a time gather in the loader's batch for a short wait.
 func (l *Loaders) Node(ctx context.Context, id store.ID) (*store.Node, error) {
 	if id.IsZero() {
 		return nil, nil
+	}
+	if ns, ok := l.nodesFromMemo([]store.ID{id}); ok {
+		return ns[0], nil
 	}
 	n, err := l.nodes.Load(ctx, id)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
@@ -66,112 +228,74 @@ func (l *Loaders) Node(ctx context.Context, id store.ID) (*store.Node, error) {
 	return n, err
 }
 
-// Nodes returns the records with those ids, in order, skipping ids that have no record.
+// Nodes returns the records with those ids, in order, skipping ids that have no record. For
+// callers working one object at a time: the keys join the loader's batch.
 func (l *Loaders) Nodes(ctx context.Context, ids []store.ID) ([]*store.Node, error) {
-	thunks := make([]func() (*store.Node, error), len(ids))
-	for i, id := range ids {
-		thunks[i] = l.nodes.LoadThunk(ctx, id)
-	}
-	out := make([]*store.Node, 0, len(ids))
-	for _, th := range thunks {
-		n, err := th()
-		if errors.Is(err, dataloadgen.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-// NodesAt returns the records with those ids, aligned with ids: nil where an id is zero or has no
-// record.
-func (l *Loaders) NodesAt(ctx context.Context, ids []store.ID) ([]*store.Node, error) {
-	return l.NodesAtThunk(ctx, ids)()
-}
-
-// NodesAtThunk is NodesAt in two steps: the keys join the loader's batch now; the returned
-// function waits for the records.
-func (l *Loaders) NodesAtThunk(ctx context.Context, ids []store.ID) func() ([]*store.Node, error) {
-	thunks := make([]func() (*store.Node, error), len(ids))
-	for i, id := range ids {
-		if !id.IsZero() {
+	ns, ok := l.nodesFromMemo(ids)
+	if !ok {
+		thunks := make([]func() (*store.Node, error), len(ids))
+		for i, id := range ids {
 			thunks[i] = l.nodes.LoadThunk(ctx, id)
 		}
-	}
-	return func() ([]*store.Node, error) {
-		out := make([]*store.Node, len(ids))
+		ns = make([]*store.Node, len(ids))
 		for i, th := range thunks {
-			if th == nil {
-				continue
-			}
 			n, err := th()
 			if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
 				return nil, err
 			}
-			out[i] = n
+			ns[i] = n
 		}
+	}
+	out := make([]*store.Node, 0, len(ns))
+	for _, n := range ns {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Prime puts records already read (by a root field) in the memo.
+func (l *Loaders) Prime(ns ...*store.Node) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range ns {
+		if n != nil {
+			l.nodeMemo[n.ID] = n
+		}
+	}
+}
+
+// AdjacentMany returns pages of neighbours, with their records (AdjPage.Nodes), aligned with qs.
+// For callers working one object at a time: the queries join the loader's batch.
+func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]store.AdjPage, error) {
+	if out, ok := l.pagesFromMemo(qs); ok {
 		return out, nil
 	}
-}
-
-// Prime puts records already read (by a root field) in the node cache.
-func (l *Loaders) Prime(ns ...*store.Node) {
-	for _, n := range ns {
-		l.nodes.Prime(n.ID, n)
-	}
-}
-
-// AdjacentMany returns pages of neighbours, with their records (AdjPage.Nodes), for several
-// queries batched together. The records also go into the node cache.
-func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]store.AdjPage, error) {
-	return l.AdjacentManyThunk(ctx, qs)()
-}
-
-// AdjacentManyThunk is AdjacentMany in two steps, like NodesAtThunk.
-func (l *Loaders) AdjacentManyThunk(ctx context.Context, qs []store.AdjQuery) func() ([]store.AdjPage, error) {
 	thunks := make([]func() (store.AdjPage, error), len(qs))
 	for i, q := range qs {
 		thunks[i] = l.adj.LoadThunk(ctx, q)
 	}
-	return func() ([]store.AdjPage, error) {
-		out := make([]store.AdjPage, len(qs))
-		for i, th := range thunks {
-			p, err := th()
-			if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
-				return nil, err
-			}
-			out[i] = p
-			for _, n := range p.Nodes {
-				if n != nil {
-					l.nodes.Prime(n.ID, n)
-				}
-			}
+	out := make([]store.AdjPage, len(qs))
+	for i, th := range thunks {
+		p, err := th()
+		if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+			return nil, err
 		}
-		return out, nil
+		out[i] = p
 	}
+	return out, nil
 }
 
-// DegreesThunk puts degree counts in the loader's batch now; the function waits for them.
-func (l *Loaders) DegreesThunk(ctx context.Context, ds []store.Degree) func() error {
-	thunks := make([]func() (int, error), len(ds))
-	for i, d := range ds {
-		thunks[i] = l.degrees.LoadThunk(ctx, d)
-	}
-	return func() error {
-		for _, th := range thunks {
-			if _, err := th(); err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-// Degree returns a degree count.
+// Degree returns a degree count. Counts prefetched with their pages answer at once; others join
+// the loader's batch.
 func (l *Loaders) Degree(ctx context.Context, d store.Degree) (int, error) {
+	l.mu.Lock()
+	c, ok := l.degMemo[d]
+	l.mu.Unlock()
+	if ok {
+		return c, nil
+	}
 	n, err := l.degrees.Load(ctx, d)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return 0, nil

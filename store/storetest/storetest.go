@@ -10,7 +10,14 @@ import (
 // Open opens a store on Badger in t.TempDir() and closes it when the test ends.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(store.Options{Dir: t.TempDir()})
+	return OpenWith(t, store.Options{})
+}
+
+// OpenWith is Open with options; Dir is set to t.TempDir().
+func OpenWith(t testing.TB, opts store.Options) *store.Store {
+	t.Helper()
+	opts.Dir = t.TempDir()
+	s, err := store.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// DefaultNodeCache is how many decoded records the read cache keeps when Options.NodeCache is 0.
+// At ~0.5 KiB a record that is ~50 MiB at most; see BENCHMARKS.md for the measurements behind it.
+const DefaultNodeCache = 100_000
+
+// nodeCache keeps decoded records for the read paths (GetMany, Get, GetByKey, the neighbour
+// pages), so that a hot record costs neither a Badger Get nor a JSON decode. Records are shared
+// between requests and never modified after decoding: the read side of the store hands out
+// read-only *Node values (writers read through their own transaction and never use the cache).
+//
+// Consistency: every committed write calls invalidate with the records it changed, before the
+// write is acknowledged, and a bulk load or restore calls clear. A reader takes the cache's epoch
+// before it opens its Badger transaction and may only add a record it read if the epoch has not
+// moved since: a write that committed in between may have changed that record after the
+// transaction's snapshot, so the value is used for this read but not kept. Negative answers are
+// never cached.
+//
+// It is a two-generation cache rather than a strict LRU: lookups hit cur, then old (and move the
+// record to cur); when cur is full, old is dropped and cur becomes old. Cheap to run under one
+// mutex, and a record used at least once per generation stays.
+type nodeCache struct {
+	max   int // records in both generations together; < 0 disables the cache
+	epoch atomic.Uint64
+
+	mu       sync.Mutex
+	cur, old map[ID]*Node
+}
+
+func newNodeCache(size int) *nodeCache {
+	if size == 0 {
+		size = DefaultNodeCache
+	}
+	return &nodeCache{max: size}
+}
+
+func (c *nodeCache) enabled() bool { return c.max > 0 }
+
+func (c *nodeCache) get(id ID) *Node {
+	if !c.enabled() {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.cur[id]; ok {
+		return n
+	}
+	n, ok := c.old[id]
+	if ok {
+		delete(c.old, id)
+		c.addLocked(id, n)
+	}
+	return n
+}
+
+// put keeps n if no write has committed since the reader took epoch.
+func (c *nodeCache) put(epoch uint64, n *Node) {
+	if !c.enabled() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch.Load() != epoch {
+		return
+	}
+	c.addLocked(n.ID, n)
+}
+
+func (c *nodeCache) addLocked(id ID, n *Node) {
+	half := max(c.max/2, 1)
+	if len(c.cur) >= half {
+		c.old, c.cur = c.cur, make(map[ID]*Node, half)
+	}
+	if c.cur == nil {
+		c.cur = make(map[ID]*Node, min(half, 1024))
+	}
+	c.cur[id] = n
+}
+
+// invalidate forgets the records a committed write changed (nil: every record).
+func (c *nodeCache) invalidate(ids []ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch.Add(1)
+	if ids == nil {
+		c.cur, c.old = nil, nil
+		return
+	}
+	for _, id := range ids {
+		delete(c.cur, id)
+		delete(c.old, id)
+	}
+}
+
+// len reports how many records the cache holds (tests).
+func (c *nodeCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cur) + len(c.old)
+}
+
+// reader is one read transaction of the read paths, with the cache epoch taken before it began.
+type reader struct {
+	txn   *badger.Txn
+	cache *nodeCache
+	epoch uint64
+}
+
+// read runs fn in one read transaction (one round trip, see Calls) with cached record reads.
+func (s *Store) read(fn func(r *reader) error) error {
+	r := &reader{cache: s.cache, epoch: s.cache.epoch.Load()}
+	return s.view(func(txn *badger.Txn) error {
+		r.txn = txn
+		return fn(r)
+	})
+}
+
+// node returns a record, from the cache when it is there; the result must not be modified.
+func (r *reader) node(id ID) (*Node, error) {
+	if n := r.cache.get(id); n != nil {
+		return n, nil
+	}
+	n, err := getNode(r.txn, id)
+	if err == nil {
+		r.cache.put(r.epoch, n)
+	}
+	return n, err
+}

@@ -1,0 +1,150 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kgql/kgql/store"
+	"github.com/kgql/kgql/store/storetest"
+)
+
+// The read cache must never answer with a record older than the last acknowledged write: after
+// every kind of write (update, link change, delete, restore) each read path sees the new state,
+// also with a cache so small that records move between its generations all the time.
+func TestCacheSeesEveryWrite(t *testing.T) {
+	for _, size := range []int{0, 3, -1} {
+		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
+			s := storetest.OpenWith(t, store.Options{NodeCache: size})
+			org := create(t, s, &store.Node{Kind: store.KindOrganization, Key: "asmex", Name: "ASMEX"})
+			var people []store.ID
+			for i := range 8 {
+				people = append(people, create(t, s, &store.Node{Kind: store.KindPerson, Key: fmt.Sprintf("p%d", i), Name: fmt.Sprintf("Person %d", i)}))
+			}
+			pos := create(t, s, &store.Node{Kind: store.KindPosition, Title: "Président",
+				Links: map[store.Rel][]store.ID{store.RelPerson: {people[0]}, store.RelOrganization: {org}}})
+			members := store.AdjQuery{ID: org, Rel: store.RelOrganization, Kind: store.KindPosition}
+			read := func() (getName, keyName, manyName, adjTitle string) {
+				t.Helper()
+				getName = get(t, s, people[0]).Name
+				n, err := s.GetByKey("p0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				keyName = n.Name
+				m, err := s.GetMany(people)
+				if err != nil {
+					t.Fatal(err)
+				}
+				manyName = m[people[0]].Name
+				page, err := s.AdjacentNodes([]store.AdjQuery{members})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page[members].Nodes) == 1 {
+					adjTitle = page[members].Nodes[0].Title
+				}
+				return
+			}
+			for round := range 3 {
+				read() // fills the cache
+				name, title := fmt.Sprintf("Renamed %d", round), fmt.Sprintf("Title %d", round)
+				p := get(t, s, people[0])
+				put(t, s, &store.Node{ID: p.ID, Kind: p.Kind, Key: p.Key, Name: name})
+				ps := get(t, s, pos)
+				put(t, s, &store.Node{ID: ps.ID, Kind: ps.Kind, Title: title, Links: ps.Links})
+				g, k, m, a := read()
+				if g != name || k != name || m != name || a != title {
+					t.Fatalf("round %d: Get %q, GetByKey %q, GetMany %q, AdjacentNodes %q; want %q and %q", round, g, k, m, a, name, title)
+				}
+			}
+			// A deleted record is gone from every path.
+			if err := s.Update(func(tx *store.Tx) error { _, err := tx.DeleteNode(pos, false); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(pos); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Get of a deleted record: %v", err)
+			}
+			if page, _ := s.AdjacentNodes([]store.AdjQuery{members}); len(page[members].IDs) != 0 {
+				t.Errorf("deleted position still listed: %v", page[members].IDs)
+			}
+			// Restoring an older backup replaces what the cache saw.
+			var backup bytes.Buffer
+			if err := s.Backup(&backup); err != nil {
+				t.Fatal(err)
+			}
+			read()
+			p := get(t, s, people[0])
+			put(t, s, &store.Node{ID: p.ID, Kind: p.Kind, Key: p.Key, Name: "After the backup"})
+			if got := get(t, s, people[0]).Name; got != "After the backup" {
+				t.Fatalf("Get = %q", got)
+			}
+			if err := s.Restore(&backup, true, t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+			if got := get(t, s, people[0]).Name; got != "Renamed 2" {
+				t.Errorf("after restore Get = %q, want the backup's %q", got, "Renamed 2")
+			}
+		})
+	}
+}
+
+// Readers racing with a writer: once a write is acknowledged, no read may return the record as
+// it was before. A reader that read the old record just before the write committed must not
+// leave it in the cache for later reads.
+func TestCacheRacingWriter(t *testing.T) {
+	s := storetest.OpenWith(t, store.Options{NodeCache: 64})
+	var ids []store.ID
+	for i := range 16 {
+		ids = append(ids, create(t, s, &store.Node{Kind: store.KindPerson, Key: fmt.Sprintf("p%d", i), Name: "v0"}))
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for r := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				if r%2 == 0 {
+					_, _ = s.GetMany(ids)
+				} else {
+					_, _ = s.Get(ids[0])
+				}
+			}
+		}()
+	}
+	defer func() { stop.Store(true); wg.Wait() }()
+	for v := 1; v <= 400; v++ {
+		want := fmt.Sprintf("v%d", v)
+		if err := s.Update(func(tx *store.Tx) error {
+			for _, id := range ids[:2] {
+				n, err := tx.Get(id)
+				if err != nil {
+					return err
+				}
+				n.Name = want
+				if err := tx.Put(n); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if got := get(t, s, ids[0]).Name; got != want {
+				t.Fatalf("after write %s acknowledged, Get = %s", want, got)
+			}
+			m, err := s.GetMany(ids[:2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m[ids[1]].Name != want {
+				t.Fatalf("after write %s acknowledged, GetMany = %s", want, m[ids[1]].Name)
+			}
+		}
+	}
+}
