@@ -146,7 +146,11 @@ func NewHandler(opts Options) http.Handler {
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(opts.Store)))
+		h := next(loaders.With(ctx, loaders.New(opts.Store)))
+		if opts.Text == nil || opts.Text.Ready() || !strings.Contains(graphql.GetOperationContext(ctx).RawQuery, "search") {
+			return h
+		}
+		return textIndexWarning(opts.Text, h)
 	})
 
 	c := cors.New(cors.Options{
@@ -163,7 +167,12 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+		body := map[string]any{"status": "ok"}
+		if opts.Text != nil { // the store is open and answers; say how far the full-text index is
+			st := opts.Text.Status()
+			body["textIndex"], body["behind"] = st.State, st.Behind
+		}
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
 		if err := opts.Authorize(r.Context(), ActionBackup); err != nil {
@@ -181,6 +190,30 @@ func NewHandler(opts Options) http.Handler {
 	mux.Handle("/", pg)
 	mux.Handle("/playground/", pg)
 	return withRequestIDs(mux)
+}
+
+// textIndexWarning adds extensions.textIndex to the response of an operation that may use the
+// full-text index (a `search` field or a `text: {search:}` filter) while the index is not ready:
+// such answers come from the part of the store indexed so far (name matches, from the store, are
+// complete).
+func textIndexWarning(ix *textindex.Index, next graphql.ResponseHandler) graphql.ResponseHandler {
+	return func(ctx context.Context) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil {
+			return nil
+		}
+		if st := ix.Status(); !st.Ready {
+			if resp.Extensions == nil {
+				resp.Extensions = map[string]any{}
+			}
+			resp.Extensions["textIndex"] = map[string]any{
+				"state":   st.State,
+				"behind":  st.Behind,
+				"message": "the full-text index is " + st.State + ": full-text results come from the part of the store indexed so far",
+			}
+		}
+		return resp
+	}
 }
 
 // withRequestIDs gives every request an id (in its context and the X-Request-Id response header).

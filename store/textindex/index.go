@@ -56,7 +56,10 @@ type Index struct {
 	s        *store.Store
 	log      *slog.Logger
 	attached atomic.Bool
-	lastSync string // what Attach did: "current", "caught up", "rebuilt"
+	lastSync string        // what the initial sync did: "current", "caught up", "rebuilt"
+	state    atomic.Value  // string: a State constant (status.go)
+	hold     chan struct{} // HoldCatchUp
+	unusable atomic.Bool   // the index on disk is another store's or another analysis's: find answers nothing
 
 	// The background indexer (sync.go).
 	queue     chan change
@@ -74,30 +77,43 @@ type Index struct {
 // new one started in its place; Attach then fills it from the store.
 func Open(dir string) (*Index, error) {
 	ix := &Index{dir: dir, waitCh: make(chan struct{})}
+	if err := ix.open(); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// open opens or creates the bleve index in ix.dir (see Open).
+func (ix *Index) open() error {
+	var bi bleve.Index
 	var err error
+	dir := ix.dir
 	switch {
 	case dir == "":
-		ix.bi, err = newBleve("")
+		bi, err = newBleve("")
 	default:
 		if _, serr := os.Stat(dir); serr == nil {
-			ix.bi, err = bleve.Open(dir)
+			bi, err = bleve.Open(dir)
 			if err != nil {
 				ix.reset = fmt.Sprintf("the index could not be opened (%v)", err)
 				if rerr := os.RemoveAll(dir); rerr != nil {
-					return nil, fmt.Errorf("text index %s: %w (and it could not be removed: %v)", dir, err, rerr)
+					return fmt.Errorf("text index %s: %w (and it could not be removed: %v)", dir, err, rerr)
 				}
-				ix.bi, err = newBleve(dir)
+				bi, err = newBleve(dir)
 			}
 		} else {
-			ix.bi, err = newBleve(dir)
+			bi, err = newBleve(dir)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("text index: %w", err)
+		return fmt.Errorf("text index: %w", err)
 	}
+	ix.mu.Lock()
+	ix.bi = bi
+	ix.mu.Unlock()
 	seq, _, _ := ix.meta()
 	ix.applied.Store(seq)
-	return ix, nil
+	return nil
 }
 
 // newBleve creates an empty index in dir, or in memory for "". Both use scorch (BM25 needs it).
@@ -109,6 +125,9 @@ func newBleve(dir string) (bleve.Index, error) {
 func (ix *Index) meta() (seq uint64, instance, version string) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.bi == nil {
+		return 0, "", ""
+	}
 	if v, err := ix.bi.GetInternal(keySeq); err == nil && len(v) == 8 {
 		seq = binary.BigEndian.Uint64(v)
 	}
@@ -163,6 +182,9 @@ func (ix *Index) DocCount() (uint64, error) {
 	if ix.closed.Load() {
 		return 0, ErrClosed
 	}
+	if ix.bi == nil { // not opened yet (OpenBackground)
+		return 0, nil
+	}
 	return ix.bi.DocCount()
 }
 
@@ -178,12 +200,16 @@ func (ix *Index) Close() error {
 		<-ix.done
 		ix.trim(true)
 	}
+	ix.setState(StateClosed)
 	ix.waitMu.Lock()
 	close(ix.waitCh) // wake WaitFor, which sees closed
 	ix.waitCh = make(chan struct{})
 	ix.waitMu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.bi == nil {
+		return nil
+	}
 	return ix.bi.Close()
 }
 
@@ -256,6 +282,9 @@ func (ix *Index) rebuild() (int, error) {
 	err = ix.s.Read(func(tx *store.Tx) error {
 		for _, k := range searchable {
 			err := tx.Scan(k, func(n *store.Node) error {
+				if ix.closed.Load() {
+					return ErrClosed
+				}
 				if err := b.Index(n.ID.String(), document(n)); err != nil {
 					return err
 				}
@@ -290,6 +319,7 @@ func (ix *Index) rebuild() (int, error) {
 	if err := ix.swap(nb, tmp); err != nil {
 		return 0, err
 	}
+	ix.unusable.Store(false)
 	ix.setApplied(seq)
 	return count, nil
 }

@@ -93,6 +93,9 @@ func (ix *Index) find(q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
 	if ix.closed.Load() {
 		return nil, ErrClosed
 	}
+	if ix.unusable.Load() { // another store's index, being rebuilt (see Status)
+		return nil, nil
+	}
 	bq := q.bleveQuery()
 	var ks []query.Query
 	for _, k := range kinds {
@@ -106,6 +109,10 @@ func (ix *Index) find(q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
 	req := bleve.NewSearchRequestOptions(bq, n, 0, false)
 	req.SortBy([]string{"-_score", "_id"})
 	ix.mu.RLock()
+	if ix.bi == nil { // not opened yet (OpenBackground)
+		ix.mu.RUnlock()
+		return nil, nil
+	}
 	res, err := ix.bi.Search(req)
 	ix.mu.RUnlock()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kgql/kgql/store"
@@ -54,8 +55,94 @@ type change struct {
 // Attach brings ix up to date with s, synchronously (catch-up or rebuild, logged), then keeps it
 // up to date with every commit of s from a background goroutine, until ix is closed. Attach before
 // the store takes writes (commit hooks are registered once and never removed: a closed index
-// ignores them). An index is attached to one store, once.
+// ignores them). An index is attached to one store, once. Tools and tests use Attach; a server
+// that must answer before the index is current uses AttachBackground.
 func Attach(s *store.Store, ix *Index, log *slog.Logger) error {
+	if err := ix.attach(s, log); err != nil {
+		return err
+	}
+	if err := ix.initialSync(); err != nil {
+		close(ix.done) // no indexer to wait for at Close
+		return err
+	}
+	go ix.run()
+	return nil
+}
+
+// AttachBackground is Attach that returns at once: the catch-up or rebuild runs in the background,
+// then the index follows the store's commits as with Attach. Until it is done (Status().Ready),
+// searches answer from what the index holds — the store as it was when the index last followed it,
+// plus what the catch-up applied so far — or, when the index on disk belongs to another store or
+// another analysis (a rebuild is running), nothing at all. Commits made meanwhile are queued, or
+// recovered from the store's change log, as usual. A failed catch-up is logged and retried.
+func AttachBackground(s *store.Store, ix *Index, log *slog.Logger) error {
+	if err := ix.attach(s, log); err != nil {
+		return err
+	}
+	go ix.background(false)
+	return nil
+}
+
+// OpenBackground is Open and AttachBackground in one that returns at once: the index in dir
+// (bleve) is opened in the background too, and until it is, searches find nothing (Status says
+// "starting"). Opening the index can then never delay a server's start.
+func OpenBackground(dir string, s *store.Store, log *slog.Logger) (*Index, error) {
+	ix := &Index{dir: dir, waitCh: make(chan struct{})}
+	if err := ix.attach(s, log); err != nil {
+		return nil, err
+	}
+	go ix.background(true)
+	return ix, nil
+}
+
+// background opens the index (if open), catches up, then runs the indexer; failures are logged
+// and retried until the index is closed.
+func (ix *Index) background(open bool) {
+	if ix.hold != nil {
+		select {
+		case <-ix.hold:
+		case <-ix.quit:
+			close(ix.done)
+			return
+		}
+	}
+	for {
+		err := error(nil)
+		if open {
+			if err = ix.open(); err == nil {
+				open = false
+			}
+		}
+		if err == nil {
+			if err = ix.initialSync(); err == nil {
+				ix.run()
+				return
+			}
+		}
+		if ix.closed.Load() {
+			close(ix.done)
+			return
+		}
+		ix.log.Error("text index: opening or catching up at start failed; retrying", "err", err)
+		select {
+		case <-time.After(retryDelay):
+		case <-ix.quit:
+			close(ix.done)
+			return
+		}
+	}
+}
+
+// HoldCatchUp makes AttachBackground wait for release before it starts catching up, so that tests
+// can observe an index that is behind. Call it before AttachBackground.
+func (ix *Index) HoldCatchUp() (release func()) {
+	ix.hold = make(chan struct{})
+	var once sync.Once
+	return func() { once.Do(func() { close(ix.hold) }) }
+}
+
+// attach registers ix with s; the initial sync is the caller's.
+func (ix *Index) attach(s *store.Store, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -68,27 +155,33 @@ func Attach(s *store.Store, ix *Index, log *slog.Logger) error {
 	ix.s, ix.log = s, log
 	ix.queue = make(chan change, queueSize)
 	ix.wake = make(chan struct{}, 1)
+	ix.quit = make(chan struct{})
+	ix.done = make(chan struct{})
 	s.OnCommit(ix.onCommit) // before syncing, so that no commit falls between the two
+	return nil
+}
+
+// initialSync makes the index reflect the store (catch-up or rebuild), logs what it did, and
+// marks the index ready.
+func (ix *Index) initialSync() error {
 	start := time.Now()
 	from := ix.applied.Load()
 	how, n, err := ix.sync()
 	if err != nil {
 		return fmt.Errorf("text index: %w", err)
 	}
-	ix.lastSync = how
 	switch how {
 	case "current":
-		log.Info("text index up to date", "seq", ix.Seq())
+		ix.log.Info("text index up to date", "seq", ix.Seq())
 	case "caught up":
-		log.Info("text index caught up from the change log", "from", from, "to", ix.Seq(), "records", n, "took", time.Since(start).Round(time.Millisecond))
+		ix.log.Info("text index caught up from the change log", "from", from, "to", ix.Seq(), "records", n, "took", time.Since(start).Round(time.Millisecond))
 	default:
-		log.Info("text index rebuilt", "reason", how, "records", n, "seq", ix.Seq(), "took", time.Since(start).Round(time.Millisecond))
-		ix.lastSync = "rebuilt"
+		ix.log.Info("text index rebuilt", "reason", how, "records", n, "seq", ix.Seq(), "took", time.Since(start).Round(time.Millisecond))
+		how = "rebuilt"
 	}
 	ix.trim(true)
-	ix.quit = make(chan struct{})
-	ix.done = make(chan struct{})
-	go ix.run()
+	ix.lastSync = how
+	ix.setState(StateReady)
 	return nil
 }
 
@@ -104,13 +197,17 @@ func (ix *Index) sync() (string, int, error) {
 		reason = "new index"
 	case version != analysisVersion:
 		reason = fmt.Sprintf("analysis version %q, now %q", version, analysisVersion)
+		ix.unusable.Store(true)
 	case instance != ix.s.Instance():
 		reason = "the index belongs to another store"
+		ix.unusable.Store(true)
 	case seq > ix.s.Seq():
 		reason = fmt.Sprintf("the index is ahead of the store (write %d, store at %d)", seq, ix.s.Seq())
+		ix.unusable.Store(true)
 	case seq == ix.s.Seq():
 		return "current", 0, nil
 	default:
+		ix.setState(StateCatchingUp)
 		complete, n, err := ix.catchUp()
 		switch {
 		case err != nil:
@@ -123,6 +220,7 @@ func (ix *Index) sync() (string, int, error) {
 			reason = fmt.Sprintf("the change log no longer reaches back to write %d", ix.Seq()+1)
 		}
 	}
+	ix.setState(StateRebuilding)
 	n, err := ix.rebuild()
 	return reason, n, err
 }
@@ -147,6 +245,9 @@ func (ix *Index) catchUp() (complete bool, records int, err error) {
 		return err
 	}
 	complete, err = ix.s.ChangesSince(ix.applied.Load(), func(seq uint64, ids []store.ID) error {
+		if ix.closed.Load() {
+			return ErrClosed
+		}
 		if seq != expect {
 			return errGap
 		}
@@ -173,7 +274,16 @@ func (ix *Index) catchUpOrRebuild() error {
 		return err
 	}
 	ix.log.Warn("text index: the change log no longer reaches back; rebuilding", "seq", ix.Seq())
-	_, err = ix.rebuild()
+	return ix.rebuildRunning()
+}
+
+// rebuildRunning is a rebuild while the indexer runs (after the initial sync), reported by Status.
+func (ix *Index) rebuildRunning() error {
+	ix.setState(StateRebuilding)
+	_, err := ix.rebuild()
+	if err == nil {
+		ix.setState(StateReady)
+	}
 	return err
 }
 
@@ -260,7 +370,7 @@ func (ix *Index) process(items []change) error {
 	if r := ix.rebuildAt.Load(); r > ix.applied.Load() {
 		ix.log.Info("text index: rebuilding after a bulk load", "seq", r)
 		ix.behind.Store(false) // the rebuild reads the store as it is now
-		if _, err := ix.rebuild(); err != nil {
+		if err := ix.rebuildRunning(); err != nil {
 			return err
 		}
 	}
