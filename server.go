@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,7 +37,12 @@ import (
 	"github.com/kgql/kgql/store/textindex"
 )
 
+// mainStart is when main started (after the packages' initialization, which GODEBUG=inittrace=1
+// reports).
+var mainStart time.Time
+
 func main() {
+	mainStart = time.Now()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	args := os.Args[1:]
 	cmd := "serve"
@@ -102,10 +108,10 @@ func dataFlag(fs *flag.FlagSet) *string {
 }
 
 // openStore opens the store, explaining the common failure of a store held by another process.
-func openStore(dir string, log *slog.Logger) (*store.Store, error) {
-	s, err := store.Open(store.Options{Dir: dir, Logger: log})
+func openStore(opts store.Options) (*store.Store, error) {
+	s, err := store.Open(opts)
 	if err != nil && strings.Contains(err.Error(), "directory lock") {
-		return nil, fmt.Errorf("the store in %s is in use by another kgql process (stop it first)", dir)
+		return nil, fmt.Errorf("the store in %s is in use by another kgql process (stop it first)", opts.Dir)
 	}
 	return s, err
 }
@@ -117,17 +123,59 @@ func serve(args []string, log *slog.Logger) error {
 	doSeed := fs.Bool("seed", env("KGQL_SEED", "true") != "false", "fill an empty store with the built-in dataset (env KGQL_SEED)")
 	origins := fs.String("cors-origins", env("KGQL_CORS_ORIGINS", strings.Join(graph.DefaultCORSOrigins, ",")),
 		"comma-separated origins allowed by CORS and for websocket upgrades (env KGQL_CORS_ORIGINS)")
+	mem := memoryFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-
-	s, err := openStore(*data, log)
+	opts, err := mem.storeOptions(*data, log)
 	if err != nil {
 		return err
 	}
+	if limit, from := mem.applyLimit(opts); limit > 0 {
+		log.Info("memory limit", "mib", limit>>20, "from", from, "badger_mib", opts.Memory()>>20)
+	}
+
+	// Bind first and answer /healthz with 503 "starting" until the store is open, so that a
+	// supervisor can tell a starting server from a dead one. The full-text index catches up in
+	// the background once the store is open (see textindex.AttachBackground).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	var ready atomic.Pointer[http.Handler]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if h := ready.Load(); h != nil {
+				(*h).ServeHTTP(w, r)
+				return
+			}
+			starting(w, r)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(cancelBase) // ends websocket subscriptions, which Shutdown does not wait for
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	defer srv.Close() // error paths; a normal stop shuts down gracefully below, before the store closes
+
+	openStart := time.Now()
+	s, err := openStore(opts)
+	if err != nil {
+		return err
+	}
+	openTook := time.Since(openStart)
 	defer func() {
 		if err := s.Close(); err != nil {
 			log.Error("closing the store", "err", err)
@@ -138,8 +186,9 @@ func serve(args []string, log *slog.Logger) error {
 			return err
 		}
 	}
-
-	ix, err := textindex.Open(filepath.Join(*data, textIndexDir))
+	// The text index (bleve) opens and catches up (or rebuilds) in the background, after the
+	// store's directory lock is held: a second kgql on the same directory never touches it.
+	ix, err := textindex.OpenBackground(filepath.Join(*data, textIndexDir), s, log)
 	if err != nil {
 		return err
 	}
@@ -148,32 +197,11 @@ func serve(args []string, log *slog.Logger) error {
 			log.Error("closing the text index", "err", err)
 		}
 	}()
-	if err := textindex.Attach(s, ix, log); err != nil { // catch-up or rebuild, before serving
-		return err
-	}
 
 	h := graph.NewHandler(graph.Options{Store: s, Text: ix, Logger: log, CORSOrigins: splitList(*origins)})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	base, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	srv.RegisterOnShutdown(cancelBase) // ends websocket subscriptions, which Shutdown does not wait for
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	log.Info("kgql serving", "url", "http://"+ln.Addr().String()+"/", "data", *data)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	ready.Store(&h)
+	log.Info("kgql serving", "url", "http://"+ln.Addr().String()+"/", "data", *data,
+		"store_open", openTook.Round(time.Millisecond/10), "since_main", time.Since(mainStart).Round(time.Millisecond/10), "text_index", ix.Status().State)
 	select {
 	case err := <-errc:
 		return err
@@ -186,6 +214,20 @@ func serve(args []string, log *slog.Logger) error {
 		log.Warn("requests still running at shutdown were cut", "err", err)
 	}
 	return nil
+}
+
+// starting answers every request while the store opens: 503, Retry-After: 1; /healthz says
+// {"status":"starting"}, other paths a GraphQL-shaped error with code UNAVAILABLE.
+func starting(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	if r.URL.Path == "/healthz" {
+		_, _ = io.WriteString(w, `{"status":"starting"}`+"\n")
+		return
+	}
+	_, _ = io.WriteString(w, `{"errors":[{"message":"kgql is starting: the store is being opened","extensions":{"code":"UNAVAILABLE"}}]}`+"\n")
 }
 
 // textIndexDir is where the full-text index lives, inside the data directory. It is derived from
@@ -215,7 +257,7 @@ func importFiles(args []string, log *slog.Logger) error {
 	if fs.NArg() == 0 {
 		return errors.New("import: name at least one FILE (or - for standard input)")
 	}
-	s, err := openStore(*data, log)
+	s, err := openStore(store.Options{Dir: *data, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -322,7 +364,7 @@ func withStore(name string, args []string, log *slog.Logger, decl func(*flag.Fla
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(*data, log)
+	s, err := openStore(store.Options{Dir: *data, Logger: log})
 	if err != nil {
 		return err
 	}

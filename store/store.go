@@ -26,6 +26,23 @@ type Options struct {
 	// MaxRetries bounds how often a write transaction is retried after a conflict with a
 	// concurrent writer before ErrConflict is returned. Zero means 20.
 	MaxRetries int
+
+	// Memory. Zero means Badger's default (in parentheses). See Memory for what each costs.
+	//
+	// MemTableSize is the size of one memtable in bytes (64 MiB). Each memtable is an arena of
+	// about 1.3 times this size on the Go heap, its write-ahead log a file mapped twice this size;
+	// one transaction may write at most 15 % of it (ErrInvalid beyond). At least 8 MiB.
+	MemTableSize int64
+	// NumMemtables bounds the memtables kept in memory, the one taking writes and those waiting
+	// to be flushed to disk (5); writes stall when they are all full.
+	NumMemtables int
+	// BlockCacheSize is the size in bytes of the cache of decompressed table blocks (256 MiB),
+	// on the Go heap. Badger compresses its tables (Snappy), so every read of a block missing
+	// from the cache decompresses it. At least 1 MiB.
+	BlockCacheSize int64
+	// IndexCacheSize, when positive, caches table indexes and Bloom filters on the Go heap, in
+	// at most that many bytes; zero (Badger's default) reads them from the memory-mapped tables.
+	IndexCacheSize int64
 	// SyncWrites makes every commit fsync before it returns. Off by default: Badger's value log
 	// is still written before a commit is acknowledged, and a crash loses at most what the OS had
 	// not flushed.
@@ -72,6 +89,18 @@ func Open(opts Options) (*Store, error) {
 		WithLogger(badgerLogger{lg}).
 		WithLoggingLevel(badger.WARNING).
 		WithMetricsEnabled(false)
+	if opts.MemTableSize > 0 {
+		bo = bo.WithMemTableSize(max(opts.MemTableSize, 8<<20))
+	}
+	if opts.NumMemtables > 0 {
+		bo = bo.WithNumMemtables(opts.NumMemtables)
+	}
+	if opts.BlockCacheSize > 0 {
+		bo = bo.WithBlockCacheSize(max(opts.BlockCacheSize, 1<<20))
+	}
+	if opts.IndexCacheSize > 0 {
+		bo = bo.WithIndexCacheSize(opts.IndexCacheSize)
+	}
 	if opts.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
 	}
@@ -100,6 +129,30 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Memory returns how many bytes of Go heap the store may hold with these options: Badger's
+// memtable arenas (all of them full, the worst case), block cache and index cache, and the read
+// cache of decoded records (at about 512 bytes a record). The rest of a server's heap is per
+// request. Memory-mapped table and log files are not counted: they are page cache
+// (RssFile), which the kernel reclaims under pressure.
+func (o Options) Memory() int64 {
+	mt, n, bc := o.MemTableSize, int64(o.NumMemtables), o.BlockCacheSize
+	if mt <= 0 {
+		mt = 64 << 20
+	}
+	mt = max(mt, 8<<20)
+	if n <= 0 {
+		n = 5
+	}
+	if bc <= 0 {
+		bc = 256 << 20
+	}
+	nodes := int64(o.NodeCache)
+	if nodes == 0 {
+		nodes = DefaultNodeCache
+	}
+	return n*(mt+mt*30/100) + max(bc, 1<<20) + max(o.IndexCacheSize, 0) + max(nodes, 0)*512
 }
 
 // loadSeq reads the number of the last write.

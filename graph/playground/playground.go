@@ -106,11 +106,16 @@ type asset struct {
 }
 
 var (
+	assetsOnce   sync.Once
 	assetsByURL  map[string]*asset
 	assetsByName map[string]*asset
 )
 
-func init() {
+// loadAssets indexes the embedded assets (hashing them), once, on first use rather than at
+// program start: the hashes cost tens of milliseconds that a server's start need not wait for.
+func loadAssets() { assetsOnce.Do(indexAssets) }
+
+func indexAssets() {
 	assetsByURL = map[string]*asset{}
 	assetsByName = map[string]*asset{}
 	entries, err := fs.ReadDir(embedded, "assets")
@@ -227,6 +232,8 @@ type pageConfig struct {
 
 // handler serves the page and the assets.
 type handler struct {
+	opts          Options
+	once          sync.Once // renders page on first use
 	page          []byte
 	connectExtras []string // origins of an absolute Endpoint, for connect-src
 }
@@ -250,7 +257,7 @@ func Handler(opts Options) http.Handler {
 		opts.Endpoint = DefaultEndpoint
 	}
 
-	h := &handler{}
+	h := &handler{opts: opts}
 	if u, err := url.Parse(opts.Endpoint); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		ws := "ws"
 		if u.Scheme == "https" {
@@ -258,7 +265,13 @@ func Handler(opts Options) http.Handler {
 		}
 		h.connectExtras = []string{u.Scheme + "://" + u.Host, ws + "://" + u.Host}
 	}
+	return h
+}
 
+// render builds the page (on first use: it needs the assets' hashes).
+func (h *handler) render() {
+	loadAssets()
+	opts := h.opts
 	// json.Marshal escapes <, > and & (and U+2028/U+2029), so no value can
 	// close the <script type="application/json"> block or start a comment.
 	cfg, err := json.Marshal(pageConfig{
@@ -303,11 +316,11 @@ func Handler(opts Options) http.Handler {
 		panic("playground: rendering page: " + err.Error())
 	}
 	h.page = buf.Bytes()
-	return h
 }
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(h.render)
 	p := r.URL.Path
 	var a *asset
 	switch {

@@ -222,6 +222,7 @@ func TestAssetsServed(t *testing.T) {
 // published ones: these are the SRI hashes gqlgen v0.17.98 pins for the same
 // files on cdn.jsdelivr.net.
 func TestPinnedFiles(t *testing.T) {
+	loadAssets()
 	want := map[string]string{
 		"react.production.min.js":     "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY=",
 		"react-dom.production.min.js": "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc=",
@@ -241,6 +242,7 @@ func TestPinnedFiles(t *testing.T) {
 }
 
 func TestLicencesEmbedded(t *testing.T) {
+	loadAssets()
 	h := Handler(Options{})
 	page := get(t, h, http.MethodGet, "/", nil).Body.String()
 	for _, name := range []string{"LICENSE.graphiql", "LICENSE.react", "LICENSE.react-dom"} {
@@ -277,6 +279,7 @@ func TestLicencesEmbedded(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	loadAssets()
 	h := Handler(Options{})
 	graphiql := assetsByName["graphiql.min.js"].urlPath
 	for _, p := range []string{
@@ -294,6 +297,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestMethods(t *testing.T) {
+	loadAssets()
 	h := Handler(Options{})
 	rec := get(t, h, http.MethodPost, "/", nil)
 	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
@@ -311,6 +315,7 @@ func TestMethods(t *testing.T) {
 }
 
 func TestAssetGzipAndETag(t *testing.T) {
+	loadAssets()
 	h := Handler(Options{})
 	a := assetsByName["graphiql.min.js"]
 
