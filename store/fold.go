@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -18,14 +19,35 @@ const FoldVersion = "1"
 // space, trimmed. "Laâyoune-Sakia El Hamra" folds to "laayoune sakia el hamra"; letters of other
 // scripts (Arabic, Tifinagh) are kept, without their vowel marks.
 func Fold(s string) string {
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)))
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	if isASCII(s) { // NFKD leaves ASCII as it is and it has no combining marks
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			case c >= 'A' && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				space = true
+				continue
+			}
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteByte(c)
+		}
+		return b.String()
+	}
+	t := foldTransformers.Get().(transform.Transformer)
+	t.Reset()
 	d, _, err := transform.String(t, s)
+	foldTransformers.Put(t)
 	if err != nil {
 		d = s
 	}
-	var b strings.Builder
-	b.Grow(len(d))
-	space := false
 	for _, r := range d {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
@@ -33,7 +55,11 @@ func Fold(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			b.WriteString(foldRune(r))
+			if f := foldRune(r); f != "" {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
 		default:
 			space = true
 		}
@@ -41,7 +67,22 @@ func Fold(s string) string {
 	return b.String()
 }
 
-// foldRune lower-cases r and spells out the few Latin letters that do not decompose.
+// foldTransformers reuses the decomposition chain of Fold (building one allocates its buffers).
+var foldTransformers = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)))
+}}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldRune spells out the few Latin letters that do not decompose ("" for the others, which are
+// only lower-cased).
 func foldRune(r rune) string {
 	switch r {
 	case 'ß':
@@ -57,7 +98,7 @@ func foldRune(r rune) string {
 	case 'Ł', 'ł':
 		return "l"
 	}
-	return string(unicode.ToLower(r))
+	return ""
 }
 
 // Slug returns the contract's slug of s: accents folded, lower-cased, every run of characters
