@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -16,27 +18,78 @@ import (
 // bulkMarker is set while a bulk load runs.
 var bulkMarker = metaKey("bulk")
 
+// WriteStats counts the Badger keys a write set or deleted, and the bytes of those keys and of
+// their values.
+type WriteStats struct {
+	Keys       int
+	KeyBytes   int64
+	ValueBytes int64
+}
+
+func (w *WriteStats) add(k, v []byte) {
+	w.Keys++
+	w.KeyBytes += int64(len(k))
+	w.ValueBytes += int64(len(v))
+}
+
+// Add returns the sum of w and o.
+func (w WriteStats) Add(o WriteStats) WriteStats {
+	return WriteStats{w.Keys + o.Keys, w.KeyBytes + o.KeyBytes, w.ValueBytes + o.ValueBytes}
+}
+
+// BadgerOptions returns the options the store's Badger database was opened with, so that a
+// benchmark can compare the store with raw Badger under the same settings.
+func (s *Store) BadgerOptions() badger.Options { return s.db.Opts() }
+
 // ErrNotEmpty refuses a bulk load into a store that holds records.
 var ErrNotEmpty = errors.New("the store is not empty")
 
 // BulkLoad writes the records fn passes to put into an empty store. The caller holds the write
 // lock (LockWrites) and passes complete, validated records whose links all point at records of
-// the same load, with IDs from NewID. Derived indexes (the text index) see the load as a gap in
-// the change log and rebuild.
-func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) error {
+// the same load, with IDs from NewID. It returns what it wrote. Derived indexes (the text index)
+// see the load as a gap in the change log and rebuild.
+func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) (WriteStats, error) {
+	var st WriteStats
 	empty, err := s.Empty()
 	if err != nil {
-		return err
+		return st, err
 	}
 	if !empty {
-		return ErrNotEmpty
+		return st, ErrNotEmpty
 	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(bulkMarker, nil) }); err != nil {
-		return err
+		return st, err
 	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	counts := map[string]uint64{}
+	var slab []byte // keys are cut from shared slabs: one allocation for many keys
+	set := func(k, v []byte) error {
+		st.add(k, v)
+		return wb.Set(k, v)
+	}
+	// key returns a slice of the slab to build a key of up to n bytes in.
+	key := func(n int) []byte {
+		if cap(slab)-len(slab) < n {
+			slab = make([]byte, 0, max(n, 256<<10))
+		}
+		return slab[len(slab):len(slab)]
+	}
+	// setKey writes a key built in key's slice (and keeps its bytes out of the next one).
+	setKey := func(k, v []byte) error {
+		slab = slab[:len(slab)+len(k)]
+		return set(k, v)
+	}
+	// Counts: the out-degrees of a record are counted from its own links; in-degrees and kind
+	// counts are summed over the load and written at the end.
+	type inCount struct {
+		dst  ID
+		rel  Rel
+		kind Kind
+	}
+	inCounts := map[inCount]uint64{}
+	kinds := map[Kind]uint64{}
+	var outs []edge
+	var tokens []string
 	put := func(n *Node) error {
 		if n.ID.IsZero() || n.ID.Kind != n.Kind {
 			return fmt.Errorf("%w: record without id", ErrInvalid)
@@ -45,50 +98,112 @@ func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) error {
 		if err != nil {
 			return err
 		}
-		if err := wb.Set(entityKey(n.ID), v); err != nil {
+		if err := setKey(appendEntityKey(key(1+idLen), n.ID), v); err != nil {
 			return err
 		}
-		counts[string(kindCountKey(n.Kind))]++
-		for k, v := range derivedKeys(n) {
-			if err := wb.Set([]byte(k), []byte(v)); err != nil {
+		kinds[n.Kind]++
+		idv := n.ID.appendTo(make([]byte, 0, idLen))
+		if n.Key != "" {
+			if err := setKey(appendExternalKey(key(3+len(n.Key)), "", n.Key), idv); err != nil {
 				return err
 			}
 		}
-		for e := range edgesOf(n) {
-			if err := wb.Set(outKey(e.src, e.rel, e.dst), nil); err != nil {
+		if ns, k := n.Identity(); ns != "" {
+			if err := setKey(appendExternalKey(key(3+len(ns)+len(k)), ns, k), idv); err != nil {
 				return err
 			}
-			if err := wb.Set(inKey(e.dst, e.rel, e.src), nil); err != nil {
+		}
+		names := n.names()
+		tokens = tokens[:0]
+		for i, f := range names {
+			f := TruncateName(f)
+			if slices.ContainsFunc(names[:i], func(g string) bool { return TruncateName(g) == f }) {
+				continue
+			}
+			if err := setKey(appendStringIDKey(key(2+len(f)+idLen), tagName, f, n.ID), nil); err != nil {
 				return err
 			}
-			counts[string(countKey(e.src, dirOut, e.rel, e.dst.Kind))]++
-			counts[string(countKey(e.dst, dirIn, e.rel, e.src.Kind))]++
+		}
+		for _, f := range names {
+			for _, t := range strings.Fields(f) {
+				if len(t) <= maxTokenLen && !slices.Contains(tokens, t) {
+					tokens = append(tokens, t)
+				}
+			}
+		}
+		for _, t := range tokens {
+			if err := setKey(appendStringIDKey(key(2+len(t)+idLen), tagToken, t, n.ID), nil); err != nil {
+				return err
+			}
+		}
+		// Edges: links (distinct per relation) and one per cited source.
+		outs = outs[:0]
+		for r, ids := range n.Links {
+			for _, d := range ids {
+				if !slices.Contains(outs, edge{n.ID, r, d}) {
+					outs = append(outs, edge{n.ID, r, d})
+				}
+			}
+		}
+		for _, src := range n.citedSources() {
+			outs = append(outs, edge{n.ID, RelCites, src})
+		}
+		slices.SortFunc(outs, func(a, b edge) int {
+			if a.rel != b.rel {
+				return int(a.rel) - int(b.rel)
+			}
+			return a.dst.Compare(b.dst)
+		})
+		for i, e := range outs {
+			if err := setKey(appendEdgeKey(key(2+2*idLen), tagOut, e.src, e.rel, e.dst), nil); err != nil {
+				return err
+			}
+			if err := setKey(appendEdgeKey(key(2+2*idLen), tagIn, e.dst, e.rel, e.src), nil); err != nil {
+				return err
+			}
+			inCounts[inCount{e.dst, e.rel, n.Kind}]++
+			// One out-degree count per relation and neighbour kind (outs is sorted by both).
+			if i+1 < len(outs) && outs[i+1].rel == e.rel && outs[i+1].dst.Kind == e.dst.Kind {
+				continue
+			}
+			c := uint64(0)
+			for j := i; j >= 0 && outs[j].rel == e.rel && outs[j].dst.Kind == e.dst.Kind; j-- {
+				c++
+			}
+			if err := setKey(appendCountKey(key(4+idLen), n.ID, dirOut, e.rel, e.dst.Kind), encodeUint(c)); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
 	if err := fn(put); err != nil {
-		return err
+		return st, err
 	}
-	for k, n := range counts {
-		if err := wb.Set([]byte(k), encodeUint(n)); err != nil {
-			return err
+	for c, n := range inCounts {
+		if err := set(countKey(c.dst, dirIn, c.rel, c.kind), encodeUint(n)); err != nil {
+			return st, err
+		}
+	}
+	for k, n := range kinds {
+		if err := set(kindCountKey(k), encodeUint(n)); err != nil {
+			return st, err
 		}
 	}
 	seq := s.seq.Load() + 1 // a write with no change-log entries: indexes must rebuild
-	if err := wb.Set(metaKey("seq"), encodeUint(seq)); err != nil {
-		return err
+	if err := set(metaKey("seq"), encodeUint(seq)); err != nil {
+		return st, err
 	}
 	if err := wb.Flush(); err != nil {
-		return err
+		return st, err
 	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(bulkMarker) }); err != nil {
-		return err
+		return st, err
 	}
 	s.seq.Store(seq)
 	for _, l := range s.listeners {
 		l(seq, nil)
 	}
-	return nil
+	return st, nil
 }
 
 // rollbackBulk empties a store whose bulk load was interrupted (see BulkLoad).

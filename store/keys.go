@@ -37,7 +37,9 @@ func metaKey(name string) []byte { return append([]byte{tagMeta}, name...) }
 func seqKey(k Kind) []byte { return []byte{tagSeq, byte(k)} }
 
 // entityKey: e kind seq(8).
-func entityKey(id ID) []byte { return id.appendTo(append(make([]byte, 0, 1+idLen), tagEntity)) }
+func entityKey(id ID) []byte { return appendEntityKey(make([]byte, 0, 1+idLen), id) }
+
+func appendEntityKey(b []byte, id ID) []byte { return id.appendTo(append(b, tagEntity)) }
 
 // entityPrefix: e kind — every record of one kind, in creation order.
 func entityPrefix(k Kind) []byte { return []byte{tagEntity, byte(k)} }
@@ -47,18 +49,17 @@ func parseEntityKey(key []byte) ID { return idFrom(key[1:]) }
 
 // outKey: o src(9) rel(1) dst(9).
 func outKey(src ID, r Rel, dst ID) []byte {
-	b := src.appendTo(make([]byte, 1, 2+2*idLen))
-	b[0] = tagOut
-	b = append(b, byte(r))
-	return dst.appendTo(b)
+	return appendEdgeKey(make([]byte, 0, 2+2*idLen), tagOut, src, r, dst)
 }
 
 // inKey: i dst(9) rel(1) src(9).
 func inKey(dst ID, r Rel, src ID) []byte {
-	b := dst.appendTo(make([]byte, 1, 2+2*idLen))
-	b[0] = tagIn
-	b = append(b, byte(r))
-	return src.appendTo(b)
+	return appendEdgeKey(make([]byte, 0, 2+2*idLen), tagIn, dst, r, src)
+}
+
+// appendEdgeKey appends outKey(a, r, b) (tag tagOut) or inKey(a, r, b) (tag tagIn) to buf.
+func appendEdgeKey(buf []byte, tag byte, a ID, r Rel, b ID) []byte {
+	return b.appendTo(append(a.appendTo(append(buf, tag)), byte(r)))
 }
 
 // adjPrefix: o|i id rel [kind] — every neighbour of id through r in one direction (of kind k
@@ -89,9 +90,11 @@ func adjSeek(out bool, id ID, r Rel, after ID) []byte {
 // countKey: c id(9) dir(1) rel(1) kind(1) — how many edges of relation r leave (dirOut) or reach
 // (dirIn) id with a neighbour of kind k.
 func countKey(id ID, dir byte, r Rel, k Kind) []byte {
-	b := id.appendTo(make([]byte, 1, 4+idLen))
-	b[0] = tagCount
-	return append(b, dir, byte(r), byte(k))
+	return appendCountKey(make([]byte, 0, 4+idLen), id, dir, r, k)
+}
+
+func appendCountKey(b []byte, id ID, dir byte, r Rel, k Kind) []byte {
+	return append(id.appendTo(append(b, tagCount)), dir, byte(r), byte(k))
 }
 
 // kindCountKey: c kind 0(8) 2 0 kind — how many records of kind k exist.
@@ -99,9 +102,12 @@ func kindCountKey(k Kind) []byte { return countKey(ID{Kind: k}, dirKind, 0, k) }
 
 // nameKey: n fold(name) 0 id(9).
 func nameKey(folded string, id ID) []byte {
-	b := make([]byte, 0, 2+len(folded)+idLen)
-	b = append(append(append(b, tagName), folded...), 0)
-	return id.appendTo(b)
+	return appendStringIDKey(make([]byte, 0, 2+len(folded)+idLen), tagName, folded, id)
+}
+
+// appendStringIDKey appends an n (tagName) or t (tagToken) key to b.
+func appendStringIDKey(b []byte, tag byte, s string, id ID) []byte {
+	return id.appendTo(append(append(append(b, tag), s...), 0))
 }
 
 // namePrefix: n fold(prefix) — names starting with prefix (exact match: add the 0 byte).
@@ -115,9 +121,7 @@ func namePrefix(folded string, exact bool) []byte {
 
 // tokenKey: t token 0 id(9).
 func tokenKey(token string, id ID) []byte {
-	b := make([]byte, 0, 2+len(token)+idLen)
-	b = append(append(append(b, tagToken), token...), 0)
-	return id.appendTo(b)
+	return appendStringIDKey(make([]byte, 0, 2+len(token)+idLen), tagToken, token, id)
 }
 
 // tokenPrefix: t prefix — tokens starting with prefix.
@@ -132,7 +136,11 @@ func parseIndexKey(key []byte) (string, ID) {
 // externalKey: x namespace 0 key 0. The namespace is "" for user keys; natural identities of
 // keyless records use "pos", "par" and "stm" (identity.go).
 func externalKey(ns, key string) []byte {
-	b := make([]byte, 0, 3+len(ns)+len(key))
+	return appendExternalKey(make([]byte, 0, 3+len(ns)+len(key)), ns, key)
+}
+
+// appendExternalKey appends externalKey(ns, key) to b.
+func appendExternalKey(b []byte, ns, key string) []byte {
 	b = append(append(append(b, tagExternal), ns...), 0)
 	return append(append(b, key...), 0)
 }

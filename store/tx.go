@@ -18,6 +18,7 @@ type Tx struct {
 	txn     *badger.Txn
 	ops     int             // writes so far, see Full
 	changed map[ID]struct{} // records written or deleted, for the change log
+	written WriteStats      // keys set or deleted, and their bytes
 }
 
 // txOpsBudget is how many writes a transaction takes before Full says to commit: well below
@@ -29,9 +30,21 @@ const txOpsBudget = 30000
 // and continue in a new one.
 func (tx *Tx) Full() bool { return tx.ops >= txOpsBudget }
 
-func (tx *Tx) set(k, v []byte) error { tx.ops++; return tx.txn.Set(k, v) }
+func (tx *Tx) set(k, v []byte) error {
+	tx.ops++
+	tx.written.add(k, v)
+	return tx.txn.Set(k, v)
+}
 
-func (tx *Tx) del(k []byte) error { tx.ops++; return tx.txn.Delete(k) }
+func (tx *Tx) del(k []byte) error {
+	tx.ops++
+	tx.written.add(k, nil)
+	return tx.txn.Delete(k)
+}
+
+// Written returns how many keys the transaction has set or deleted so far, and their bytes (the
+// change log's own keys excluded).
+func (tx *Tx) Written() WriteStats { return tx.written }
 
 // NewID allocates an ID for a new record of kind k.
 func (tx *Tx) NewID(k Kind) (ID, error) { return tx.s.NewID(k) }

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"io"
 	"slices"
@@ -44,6 +43,8 @@ type plan struct {
 	refs map[string]store.ID // key or id string → ID
 	// created marks IDs allocated by this import (they need no existence re-check).
 	created map[store.ID]bool
+	// order lists the records by ID, the lines of one ID in input order.
+	order []int
 }
 
 // Write validates recs against each other and the store, then upserts them. Fields given replace,
@@ -87,7 +88,9 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		var next int
 		var ex, ch map[store.ID]bool // this attempt's sightings, kept only if it commits
 		var did []int
+		var written store.WriteStats
 		err := s.UpdateLocked(func(tx *store.Tx) error {
+			defer func() { written = tx.Written() }()
 			ex, ch, did = map[store.ID]bool{}, map[store.ID]bool{}, nil
 			local := map[int]bool{}
 			var write func(id store.ID) error
@@ -135,6 +138,7 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		res.Written = res.Written.Add(written)
 		for _, i := range did {
 			done[i] = true
 		}
@@ -162,14 +166,16 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 // references lists the records a line links to or cites.
 func references(r *record, refs map[string]store.ID) []store.ID {
 	var out []store.ID
-	for _, k := range r.one {
-		if k != "" {
-			out = append(out, refs[k])
-		}
-	}
-	for _, ks := range r.many {
-		for _, k := range ks {
-			out = append(out, refs[k])
+	for _, v := range r.vals {
+		switch v.f.typ {
+		case fRef:
+			if v.s != "" {
+				out = append(out, refs[v.s])
+			}
+		case fRefs:
+			for _, k := range v.ss {
+				out = append(out, refs[k])
+			}
 		}
 	}
 	for _, c := range r.citations {
@@ -191,37 +197,32 @@ func allCreated(p *plan) bool {
 	return true
 }
 
-// bulkWrite loads an import into an empty store with store.BulkLoad: records merged in memory
-// (several lines may write one record), then written in ID order (the order of the file).
+// bulkWrite loads an import into an empty store with store.BulkLoad: the lines of each record
+// merged (several lines may write one record), written in ID order (the order of the file), one
+// record at a time. A record's lines are dropped once it is written: the input's memory goes as
+// the store's grows.
 func bulkWrite(s *store.Store, recs []*record, p *plan, res *Result) error {
-	nodes := map[store.ID]*store.Node{}
-	var order []store.ID
-	for i, r := range recs {
-		id := p.ids[i]
-		n := nodes[id]
-		if n == nil {
-			n = &store.Node{ID: id, Kind: r.kind}
-			nodes[id] = n
-			order = append(order, id)
-		}
-		merge(n, r, p.refs)
-	}
-	slices.SortFunc(order, func(a, b store.ID) int {
-		if a.Kind != b.Kind {
-			return int(a.Kind) - int(b.Kind)
-		}
-		return cmp.Compare(a.Seq, b.Seq)
-	})
-	err := s.BulkLoad(func(put func(*store.Node) error) error {
-		for _, id := range order {
-			if err := put(nodes[id]); err != nil {
+	created := 0
+	st, err := s.BulkLoad(func(put func(*store.Node) error) error {
+		for lo := 0; lo < len(p.order); {
+			id := p.ids[p.order[lo]]
+			n := &store.Node{ID: id, Kind: recs[p.order[lo]].kind}
+			hi := lo
+			for ; hi < len(p.order) && p.ids[p.order[hi]] == id; hi++ {
+				merge(n, recs[p.order[hi]], p.refs)
+				recs[p.order[hi]] = nil
+			}
+			if err := put(n); err != nil {
 				return err
 			}
+			created++
+			lo = hi
 		}
 		return nil
 	})
 	if err == nil {
-		res.Created = len(order)
+		res.Created = created
+		res.Written = st
 	}
 	return err
 }
@@ -264,34 +265,26 @@ func merge(n *store.Node, r *record, refs map[string]store.ID) {
 	if r.key != "" {
 		n.Key = r.key
 	}
-	for _, f := range formats[r.kind] {
+	for _, v := range r.vals {
+		f := v.f
 		switch f.typ {
 		case fString, fDate, fEnum:
-			if v, ok := r.strs[f.name]; ok { // "" clears an optional field
-				*f.str(n) = v
-			}
+			*f.str(n) = v.s // "" clears an optional field
 		case fStrings:
-			for _, a := range r.lists[f.name] {
+			for _, a := range v.ss {
 				if !slices.Contains(n.Aliases, a) && a != "" {
 					n.Aliases = append(n.Aliases, a)
 				}
 			}
-		case fCitations:
-			for _, c := range r.citations {
-				sc := store.Citation{Source: refs[c.Source], Excerpt: c.Excerpt}
-				if !slices.Contains(n.Citations, sc) {
-					n.Citations = append(n.Citations, sc)
-				}
-			}
 		case fRef:
-			if k, ok := r.one[f.rel]; ok && k == "" {
+			if v.s == "" {
 				n.SetLink(f.rel) // "" clears an optional reference
-			} else if ok {
-				n.SetLink(f.rel, refs[k])
+			} else {
+				n.SetLink(f.rel, refs[v.s])
 			}
 		case fRefs:
 			ids := n.Links[f.rel]
-			for _, k := range r.many[f.rel] {
+			for _, k := range v.ss {
 				if id := refs[k]; !slices.Contains(ids, id) {
 					ids = append(ids, id)
 				}
@@ -299,6 +292,20 @@ func merge(n *store.Node, r *record, refs map[string]store.ID) {
 			n.SetLink(f.rel, ids...)
 		}
 	}
+	if hasCitations(r.kind) {
+		for _, c := range r.citations {
+			sc := store.Citation{Source: refs[c.Source], Excerpt: c.Excerpt}
+			if !slices.Contains(n.Citations, sc) {
+				n.Citations = append(n.Citations, sc)
+			}
+		}
+	}
+}
+
+// hasCitations: the format of kind k has citations.
+func hasCitations(k store.Kind) bool {
+	_, ok := fieldsByName[k]["citations"]
+	return ok
 }
 
 func equalNodes(a, b *store.Node) bool {

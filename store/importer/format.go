@@ -121,3 +121,15 @@ func keyRequired(k store.Kind) bool {
 
 // citationRequired: every record but a Source must cite at least one source when it is created.
 func citationRequired(k store.Kind) bool { return k != store.KindSource }
+
+// fieldsByName maps, per kind, a field name to its place in formats.
+var fieldsByName = func() map[store.Kind]map[string]int {
+	m := map[store.Kind]map[string]int{}
+	for k, fs := range formats {
+		m[k] = map[string]int{}
+		for i, f := range fs {
+			m[k][f.name] = i
+		}
+	}
+	return m
+}()

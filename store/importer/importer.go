@@ -59,6 +59,9 @@ type Result struct {
 	Updated   int
 	Unchanged int
 	Duration  time.Duration
+	// Written counts the Badger keys the import set or deleted (records, indexes, edges, counts)
+	// and their bytes.
+	Written store.WriteStats
 	// IDs holds, for each record in input order, the ID it was written to.
 	IDs []store.ID
 }
@@ -69,17 +72,43 @@ type citation struct {
 	Excerpt string `json:"excerpt,omitempty"`
 }
 
-// record is one parsed line: its kind, key and the fields it gives (absent fields are not in the
-// maps; a JSON null counts as absent).
+// record is one parsed line: its kind, key and the fields it gives (absent fields are not in
+// vals; a JSON null counts as absent). It is compact: a big import holds every record in memory
+// until it is validated.
 type record struct {
 	line      int
 	kind      store.Kind
 	key       string
-	strs      map[string]string
-	lists     map[string][]string // aliases
+	vals      []fval // in the order of formats[kind]
 	citations []citation
-	one       map[store.Rel]string
-	many      map[store.Rel][]string
+}
+
+// fval is the value of one field of a record.
+type fval struct {
+	f  *field   // &formats[kind][i]
+	i  int      // the field's place in its format
+	s  string   // fString, fDate, fEnum, fRef ("" clears an optional field or reference)
+	ss []string // fStrings, fRefs
+}
+
+// get returns the value of field f, if the record gives it.
+func (r *record) get(f *field) (fval, bool) {
+	for _, v := range r.vals {
+		if v.f == f {
+			return v, true
+		}
+	}
+	return fval{}, false
+}
+
+// ref returns the value of the single reference rel, if the record gives it.
+func (r *record) ref(rel store.Rel) (string, bool) {
+	for _, v := range r.vals {
+		if v.f.typ == fRef && v.f.rel == rel {
+			return v.s, true
+		}
+	}
+	return "", false
 }
 
 // Parse reads NDJSON records from r. name is used in error messages (a file name, "-", "seed").
@@ -126,6 +155,15 @@ func scanReason(err error) string {
 
 // parseLine parses and checks the syntax of one record (not its references).
 func parseLine(b []byte, line int) (*record, []LineError) {
+	if rec := parseFast(b, line); rec != nil {
+		return rec, nil
+	}
+	return parseLineJSON(b, line)
+}
+
+// parseLineJSON is parseLine through encoding/json, for every line parseFast does not take: it
+// says what is wrong with a line.
+func parseLineJSON(b []byte, line int) (*record, []LineError) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, []LineError{{Line: line, Reason: "not a JSON object: " + jsonReason(err)}}
@@ -138,15 +176,11 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 	if !ok {
 		return nil, []LineError{{Line: line, Field: "type", Reason: fmt.Sprintf("unknown type %q", typ)}}
 	}
-	rec := &record{line: line, kind: kind, strs: map[string]string{}, lists: map[string][]string{},
-		one: map[store.Rel]string{}, many: map[store.Rel][]string{}}
+	rec := &record{line: line, kind: kind}
 	var errs []LineError
 	bad := func(f, reason string) { errs = append(errs, LineError{Line: line, Field: f, Reason: reason}) }
 
-	known := map[string]field{}
-	for _, f := range formats[kind] {
-		known[f.name] = f
-	}
+	known := fieldsByName[kind]
 	for name, v := range raw {
 		if name == "type" || string(v) == "null" {
 			continue
@@ -157,11 +191,12 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 			}
 			continue
 		}
-		f, ok := known[name]
+		fi, ok := known[name]
 		if !ok {
 			bad(name, fmt.Sprintf("unknown field for %s", typ))
 			continue
 		}
+		f := &formats[kind][fi]
 		switch f.typ {
 		case fString, fDate, fEnum:
 			var s string
@@ -169,18 +204,18 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 				bad(name, "must be a string")
 				continue
 			}
-			if reason := checkScalar(f, s); reason != "" {
+			if reason := checkScalar(*f, s); reason != "" {
 				bad(name, reason)
 				continue
 			}
-			rec.strs[name] = s
+			rec.vals = append(rec.vals, fval{f: f, i: fi, s: s})
 		case fStrings:
 			var ss []string
 			if json.Unmarshal(v, &ss) != nil {
 				bad(name, "must be a list of strings")
 				continue
 			}
-			rec.lists[name] = ss
+			rec.vals = append(rec.vals, fval{f: f, i: fi, ss: ss})
 		case fCitations:
 			dec := json.NewDecoder(bytes.NewReader(v))
 			dec.DisallowUnknownFields()
@@ -199,14 +234,14 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 				bad(name, "must be the key or id of a record")
 				continue
 			}
-			rec.one[f.rel] = s // "" clears an optional reference
+			rec.vals = append(rec.vals, fval{f: f, i: fi, s: s}) // "" clears an optional reference
 		case fRefs:
 			var ss []string
 			if json.Unmarshal(v, &ss) != nil || slices.Contains(ss, "") {
 				bad(name, "must be a list of keys or ids")
 				continue
 			}
-			rec.many[f.rel] = ss
+			rec.vals = append(rec.vals, fval{f: f, i: fi, ss: ss})
 		}
 	}
 	if rec.key == "" && keyRequired(kind) {
@@ -216,7 +251,14 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 		slices.SortFunc(errs, func(a, b LineError) int { return strings.Compare(a.Field, b.Field) })
 		return nil, errs
 	}
+	sortVals(rec)
 	return rec, nil
+}
+
+// sortVals puts a record's values in the order of its format (errors about them then come in a
+// stable order).
+func sortVals(r *record) {
+	slices.SortFunc(r.vals, func(a, b fval) int { return a.i - b.i })
 }
 
 // checkScalar validates a string field; it returns the reason it is wrong, or "".

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,18 +40,28 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		}
 	}
 
-	// Everything the input names, looked up in the store in one read transaction.
+	// Everything the input names, looked up in the store in one read transaction (an empty store
+	// has nothing to look up).
+	empty, err := s.Empty()
+	if err != nil {
+		return nil, err
+	}
 	names := map[string]bool{}
 	for _, r := range recs {
+		if empty {
+			break
+		}
 		if r.key != "" {
 			names[r.key] = true
 		}
-		for _, v := range r.one {
-			names[v] = true
-		}
-		for _, vs := range r.many {
-			for _, v := range vs {
-				names[v] = true
+		for _, v := range r.vals {
+			if v.f.typ == fRef {
+				names[v.s] = true
+			}
+			if v.f.typ == fRefs {
+				for _, n := range v.ss {
+					names[n] = true
+				}
 			}
 		}
 		for _, c := range r.citations {
@@ -58,7 +69,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		}
 	}
 	inStore := map[string]store.ID{}
-	err := s.Read(func(tx *store.Tx) error {
+	err = s.Read(func(tx *store.Tx) error {
 		for n := range names {
 			if id, err := store.ParseID(n); err == nil {
 				ok, err := tx.Exists(id)
@@ -95,8 +106,18 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		}
 		return 0, false
 	}
-	checkRef := func(r *record, field string, rel store.Rel, target string) {
+	checkRef := func(r *record, name string, i int, rel store.Rel, target string) {
 		k, ok := kindOf(target)
+		if ok && rel.Accepts(r.kind, k) {
+			return
+		}
+		field := name
+		switch {
+		case rel == store.RelCites:
+			field = fmt.Sprintf("citations[%d].source", i)
+		case i >= 0:
+			field = fmt.Sprintf("%s[%d]", name, i)
+		}
 		switch {
 		case !ok:
 			bad(r, field, fmt.Sprintf("no record has key or id %q", target))
@@ -108,18 +129,20 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		if id, ok := inStore[r.key]; ok && r.key != "" && id.Kind != r.kind {
 			bad(r, "key", fmt.Sprintf("%q already belongs to a %s", r.key, id.Kind))
 		}
-		for _, f := range formats[r.kind] { // in field order, so errors come in a stable order
-			if v := r.one[f.rel]; f.typ == fRef && v != "" {
-				checkRef(r, f.name, f.rel, v)
-			}
-			for i, v := range r.many[f.rel] {
-				if f.typ == fRefs {
-					checkRef(r, fmt.Sprintf("%s[%d]", f.name, i), f.rel, v)
+		for _, v := range r.vals { // in field order, so errors come in a stable order
+			switch f := v.f; f.typ {
+			case fRef:
+				if v.s != "" {
+					checkRef(r, f.name, -1, f.rel, v.s)
+				}
+			case fRefs:
+				for i, t := range v.ss {
+					checkRef(r, f.name, i, f.rel, t)
 				}
 			}
 		}
 		for i, c := range r.citations {
-			checkRef(r, fmt.Sprintf("citations[%d].source", i), store.RelCites, c.Source)
+			checkRef(r, "citations", i, store.RelCites, c.Source)
 		}
 	}
 	if len(errs) > 0 {
@@ -148,7 +171,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 
 	// Records without a key, and new keyed records of kinds with a natural identity, are matched
 	// by identity against the input and the store.
-	identities := map[string]store.ID{}
+	identities := map[[32]byte]store.ID{}
 	err = s.Read(func(tx *store.Tx) error {
 		for i, r := range recs {
 			if r.key != "" && !p.created[p.refs[r.key]] {
@@ -162,7 +185,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 				probe := old.Clone()
 				merge(probe, r, p.refs)
 				if ns, ident := probe.Identity(); ns != "" {
-					idKey := ns + "\x00" + ident
+					idKey := identityKey(ns, ident)
 					owner, ok := identities[idKey]
 					if !ok {
 						if o, err := tx.LookupIdentity(probe); err == nil {
@@ -177,16 +200,16 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 				}
 				continue
 			}
-			probe := &store.Node{Kind: r.kind}
-			merge(probe, r, p.refs)
-			ns, ident := probe.Identity()
-			if ns == "" { // a new keyed entity
+			if !hasIdentity(r.kind) { // a new keyed entity
 				p.ids[i] = p.refs[r.key]
 				continue
 			}
-			idKey := ns + "\x00" + ident
+			probe := &store.Node{Kind: r.kind}
+			merge(probe, r, p.refs)
+			ns, ident := probe.Identity()
+			idKey := identityKey(ns, ident)
 			found, ok := identities[idKey]
-			if !ok {
+			if !ok && !empty {
 				id, err := tx.LookupIdentity(probe)
 				switch {
 				case err == nil:
@@ -230,46 +253,55 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		}
 	}
 
-	// Required fields of records this import creates, over all the lines that write them.
-	given := map[store.ID]map[string]bool{}
-	first := map[store.ID]*record{}
-	for i, r := range recs {
-		id := p.ids[i]
-		if !p.created[id] {
-			continue
-		}
-		g := given[id]
-		if g == nil {
-			g = map[string]bool{}
-			given[id], first[id] = g, r
-		}
-		for f := range r.strs {
-			g[f] = true
-		}
-		for rel := range r.one {
-			g[rel.String()] = true
-		}
-		if len(r.citations) > 0 {
-			g["citations"] = true
-		}
+	// Records by ID (lines of one record together, in input order), for the checks below and
+	// for the writes.
+	p.order = make([]int, len(recs))
+	for i := range p.order {
+		p.order[i] = i
 	}
-	for id, g := range given {
-		r := first[id]
-		for _, f := range formats[r.kind] {
-			if f.required && !g[f.name] {
-				bad(r, f.name, "missing (required for a new "+r.kind.String()+")")
+	slices.SortFunc(p.order, func(a, b int) int {
+		if c := p.ids[a].Compare(p.ids[b]); c != 0 {
+			return c
+		}
+		return a - b
+	})
+
+	// Required fields of records this import creates, over all the lines that write them.
+	const citesBit = 1 << 31
+	for lo := 0; lo < len(p.order); {
+		id := p.ids[p.order[lo]]
+		hi := lo + 1
+		for hi < len(p.order) && p.ids[p.order[hi]] == id {
+			hi++
+		}
+		if p.created[id] {
+			var given uint32 // bit i: formats[kind][i] given; citesBit: citations
+			for _, i := range p.order[lo:hi] {
+				for _, v := range recs[i].vals {
+					given |= 1 << v.i
+				}
+				if len(recs[i].citations) > 0 {
+					given |= citesBit
+				}
+			}
+			r := recs[p.order[lo]]
+			for i, f := range formats[r.kind] {
+				if f.required && given&(1<<i) == 0 {
+					bad(r, f.name, "missing (required for a new "+r.kind.String()+")")
+				}
+			}
+			if citationRequired(r.kind) && given&citesBit == 0 {
+				bad(r, "citations", "a new "+r.kind.String()+" must cite at least one source")
 			}
 		}
-		if citationRequired(r.kind) && !g["citations"] {
-			bad(r, "citations", "a new "+r.kind.String()+" must cite at least one source")
-		}
+		lo = hi
 	}
 
 	// Parent chains must not loop.
 	parents := map[store.ID]store.ID{}
 	lineOf := map[store.ID]*record{}
 	for i, r := range recs {
-		if v, ok := r.one[store.RelParent]; ok && v != "" {
+		if v, ok := r.ref(store.RelParent); ok && v != "" {
 			parents[p.ids[i]] = p.refs[v]
 			lineOf[p.ids[i]] = r
 		}
@@ -318,6 +350,23 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		return nil, sortErrors(errs)
 	}
 	return p, nil
+}
+
+// hasIdentity: records of kind k have a natural identity (store.Node.Identity).
+func hasIdentity(k store.Kind) bool {
+	return k == store.KindPosition || k == store.KindParticipation || k == store.KindStatement
+}
+
+// identityKey is the digest of a natural identity under which resolve remembers it (identities
+// of statements hold their text: a digest keeps the map small).
+func identityKey(ns, ident string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(ns))
+	h.Write([]byte{0})
+	h.Write([]byte(ident))
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
 }
 
 // keyOfID returns the key the record id has, in the store or in the input.
