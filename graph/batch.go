@@ -17,28 +17,16 @@ import (
 // recorder is any GraphQL type backed by a store record.
 type recorder interface{ Rec() *store.Node }
 
-// batchLinked resolves a single-valued relation for every parent (nil where there is none).
-func batchLinked[P recorder, T any](ctx context.Context, objs []P, r store.Rel, wrap func(*store.Node) T) ([]T, error) {
-	ids := make([]store.ID, len(objs))
-	for i, o := range objs {
-		ids[i] = o.Rec().Link(r)
+// linked resolves a single-valued relation of one object (nil where there is none): from the
+// operation's memo when the root field's prefetch read it — no per-object batching machinery —
+// else through the node loader, batched with the siblings resolved at the same time.
+func linked[T any](ctx context.Context, o recorder, r store.Rel, wrap func(*store.Node) T) (T, error) {
+	var zero T
+	n, err := loaders.For(ctx).Node(ctx, o.Rec().Link(r))
+	if err != nil || n == nil {
+		return zero, err
 	}
-	return wrapAt(ctx, ids, wrap)
-}
-
-// wrapAt loads ids and wraps them, aligned (the zero T where there is no record).
-func wrapAt[T any](ctx context.Context, ids []store.ID, wrap func(*store.Node) T) ([]T, error) {
-	nodes, err := loaders.For(ctx).NodesAt(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, len(ids))
-	for i, n := range nodes {
-		if n != nil {
-			out[i] = wrap(n)
-		}
-	}
-	return out, nil
+	return wrap(n), nil
 }
 
 // batchLinkedAll resolves a list relation held by every parent.

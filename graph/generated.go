@@ -353,10 +353,10 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CitationResolver interface {
-	Source(ctx context.Context, objs []*model.Citation) ([]*model.Source, error)
+	Source(ctx context.Context, obj *model.Citation) (*model.Source, error)
 }
 type EventResolver interface {
-	Location(ctx context.Context, objs []*model.Event) ([]*model.Region, error)
+	Location(ctx context.Context, obj *model.Event) (*model.Region, error)
 	Organizers(ctx context.Context, objs []*model.Event) ([][]*model.Organization, error)
 	Participants(ctx context.Context, objs []*model.Event) ([][]*model.Participation, error)
 	Speakers(ctx context.Context, objs []*model.Event) ([][]*model.Person, error)
@@ -377,15 +377,15 @@ type MutationResolver interface {
 	ImportRecords(ctx context.Context, ndjson string) (*model.ImportResult, error)
 }
 type OrganizationResolver interface {
-	Parent(ctx context.Context, objs []*model.Organization) ([]*model.Organization, error)
+	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
 	Units(ctx context.Context, objs []*model.Organization) ([][]*model.Organization, error)
-	Seat(ctx context.Context, objs []*model.Organization) ([]*model.Region, error)
+	Seat(ctx context.Context, obj *model.Organization) (*model.Region, error)
 	Members(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error)
 	Events(ctx context.Context, objs []*model.Organization, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type ParticipationResolver interface {
-	Person(ctx context.Context, objs []*model.Participation) ([]*model.Person, error)
-	Event(ctx context.Context, objs []*model.Participation) ([]*model.Event, error)
+	Person(ctx context.Context, obj *model.Participation) (*model.Person, error)
+	Event(ctx context.Context, obj *model.Participation) (*model.Event, error)
 }
 type PersonResolver interface {
 	Positions(ctx context.Context, objs []*model.Person, asOf *model.Date, where map[string]any) ([][]*model.Position, error)
@@ -393,10 +393,10 @@ type PersonResolver interface {
 	Events(ctx context.Context, objs []*model.Person, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type PositionResolver interface {
-	Person(ctx context.Context, objs []*model.Position) ([]*model.Person, error)
-	Organization(ctx context.Context, objs []*model.Position) ([]*model.Organization, error)
+	Person(ctx context.Context, obj *model.Position) (*model.Person, error)
+	Organization(ctx context.Context, obj *model.Position) (*model.Organization, error)
 
-	Region(ctx context.Context, objs []*model.Position) ([]*model.Region, error)
+	Region(ctx context.Context, obj *model.Position) (*model.Region, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -420,17 +420,17 @@ type QueryResolver interface {
 	Neighborhood(ctx context.Context, id string, depth *int, labels []model.PathLabel, first *int) (*model.Subgraph, error)
 }
 type RegionResolver interface {
-	Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error)
+	Parent(ctx context.Context, obj *model.Region) (*model.Region, error)
 	Subregions(ctx context.Context, objs []*model.Region) ([][]*model.Region, error)
 	Positions(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.PositionOrder, asOf *model.Date, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Position], error)
 	Events(ctx context.Context, objs []*model.Region, where map[string]any, orderBy []*model.EventOrder, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Event], error)
 }
 type SourceResolver interface {
-	Publisher(ctx context.Context, objs []*model.Source) ([]*model.Organization, error)
+	Publisher(ctx context.Context, obj *model.Source) (*model.Organization, error)
 }
 type StatementResolver interface {
-	Speaker(ctx context.Context, objs []*model.Statement) ([]model.Entity, error)
-	Event(ctx context.Context, objs []*model.Statement) ([]*model.Event, error)
+	Speaker(ctx context.Context, obj *model.Statement) (model.Entity, error)
+	Event(ctx context.Context, obj *model.Statement) (*model.Event, error)
 
 	About(ctx context.Context, objs []*model.Statement) ([][]model.Entity, error)
 }
@@ -5373,7 +5373,7 @@ func (ec *executionContext) _Citation_source(ctx context.Context, field graphql.
 			return ec.fieldContext_Citation_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Citation_source(ctx, field, obj)
+			return ec.Resolvers.Citation().Source(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
@@ -5394,29 +5394,6 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Citation_source(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (any, error) {
-	resolver := ec.Resolvers.Citation()
-	if batch, ok := graphql.BatchParentsFor[*model.Citation](ctx, "Citation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Source(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Source](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Citation.source",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Source(ctx, []*model.Citation{obj})
-	return graphql.ResolveBatchSingleResult[*model.Source](
-		ctx,
-		results,
-		err,
-		"Citation.source",
-	)
 }
 
 func (ec *executionContext) _Citation_excerpt(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
@@ -5791,7 +5768,7 @@ func (ec *executionContext) _Event_location(ctx context.Context, field graphql.C
 			return ec.fieldContext_Event_location(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Event_location(ctx, field, obj)
+			return ec.Resolvers.Event().Location(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -5812,29 +5789,6 @@ func (ec *executionContext) fieldContext_Event_location(_ context.Context, field
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Event_location(ctx context.Context, field graphql.CollectedField, obj *model.Event) (any, error) {
-	resolver := ec.Resolvers.Event()
-	if batch, ok := graphql.BatchParentsFor[*model.Event](ctx, "Event"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Location(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Event.location",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Location(ctx, []*model.Event{obj})
-	return graphql.ResolveBatchSingleResult[*model.Region](
-		ctx,
-		results,
-		err,
-		"Event.location",
-	)
 }
 
 func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -7303,7 +7257,7 @@ func (ec *executionContext) _Organization_parent(ctx context.Context, field grap
 			return ec.fieldContext_Organization_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Organization_parent(ctx, field, obj)
+			return ec.Resolvers.Organization().Parent(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -7324,29 +7278,6 @@ func (ec *executionContext) fieldContext_Organization_parent(_ context.Context, 
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Organization_parent(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
-	resolver := ec.Resolvers.Organization()
-	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Parent(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Organization](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Organization.parent",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Parent(ctx, []*model.Organization{obj})
-	return graphql.ResolveBatchSingleResult[*model.Organization](
-		ctx,
-		results,
-		err,
-		"Organization.parent",
-	)
 }
 
 func (ec *executionContext) _Organization_units(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -7413,7 +7344,7 @@ func (ec *executionContext) _Organization_seat(ctx context.Context, field graphq
 			return ec.fieldContext_Organization_seat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Organization_seat(ctx, field, obj)
+			return ec.Resolvers.Organization().Seat(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -7434,29 +7365,6 @@ func (ec *executionContext) fieldContext_Organization_seat(_ context.Context, fi
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Organization_seat(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (any, error) {
-	resolver := ec.Resolvers.Organization()
-	if batch, ok := graphql.BatchParentsFor[*model.Organization](ctx, "Organization"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Seat(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Organization.seat",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Seat(ctx, []*model.Organization{obj})
-	return graphql.ResolveBatchSingleResult[*model.Region](
-		ctx,
-		results,
-		err,
-		"Organization.seat",
-	)
 }
 
 func (ec *executionContext) _Organization_members(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -7914,7 +7822,7 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			return ec.fieldContext_Participation_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Participation_person(ctx, field, obj)
+			return ec.Resolvers.Participation().Person(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -7936,29 +7844,6 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Participation_person(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (any, error) {
-	resolver := ec.Resolvers.Participation()
-	if batch, ok := graphql.BatchParentsFor[*model.Participation](ctx, "Participation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Person(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Person](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Participation.person",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Person(ctx, []*model.Participation{obj})
-	return graphql.ResolveBatchSingleResult[*model.Person](
-		ctx,
-		results,
-		err,
-		"Participation.person",
-	)
-}
 
 func (ec *executionContext) _Participation_event(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7969,7 +7854,7 @@ func (ec *executionContext) _Participation_event(ctx context.Context, field grap
 			return ec.fieldContext_Participation_event(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Participation_event(ctx, field, obj)
+			return ec.Resolvers.Participation().Event(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
@@ -7990,29 +7875,6 @@ func (ec *executionContext) fieldContext_Participation_event(_ context.Context, 
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Participation_event(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (any, error) {
-	resolver := ec.Resolvers.Participation()
-	if batch, ok := graphql.BatchParentsFor[*model.Participation](ctx, "Participation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Event(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Event](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Participation.event",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Event(ctx, []*model.Participation{obj})
-	return graphql.ResolveBatchSingleResult[*model.Event](
-		ctx,
-		results,
-		err,
-		"Participation.event",
-	)
 }
 
 func (ec *executionContext) _Participation_role(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
@@ -8670,7 +8532,7 @@ func (ec *executionContext) _Position_person(ctx context.Context, field graphql.
 			return ec.fieldContext_Position_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Position_person(ctx, field, obj)
+			return ec.Resolvers.Position().Person(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -8692,29 +8554,6 @@ func (ec *executionContext) fieldContext_Position_person(_ context.Context, fiel
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Position_person(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
-	resolver := ec.Resolvers.Position()
-	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Person(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Person](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Position.person",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Person(ctx, []*model.Position{obj})
-	return graphql.ResolveBatchSingleResult[*model.Person](
-		ctx,
-		results,
-		err,
-		"Position.person",
-	)
-}
 
 func (ec *executionContext) _Position_organization(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -8725,7 +8564,7 @@ func (ec *executionContext) _Position_organization(ctx context.Context, field gr
 			return ec.fieldContext_Position_organization(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Position_organization(ctx, field, obj)
+			return ec.Resolvers.Position().Organization(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -8746,29 +8585,6 @@ func (ec *executionContext) fieldContext_Position_organization(_ context.Context
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Position_organization(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
-	resolver := ec.Resolvers.Position()
-	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Organization(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Organization](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Position.organization",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Organization(ctx, []*model.Position{obj})
-	return graphql.ResolveBatchSingleResult[*model.Organization](
-		ctx,
-		results,
-		err,
-		"Position.organization",
-	)
 }
 
 func (ec *executionContext) _Position_title(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
@@ -8803,7 +8619,7 @@ func (ec *executionContext) _Position_region(ctx context.Context, field graphql.
 			return ec.fieldContext_Position_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Position_region(ctx, field, obj)
+			return ec.Resolvers.Position().Region(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -8824,29 +8640,6 @@ func (ec *executionContext) fieldContext_Position_region(_ context.Context, fiel
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Position_region(ctx context.Context, field graphql.CollectedField, obj *model.Position) (any, error) {
-	resolver := ec.Resolvers.Position()
-	if batch, ok := graphql.BatchParentsFor[*model.Position](ctx, "Position"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Region(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Position.region",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Region(ctx, []*model.Position{obj})
-	return graphql.ResolveBatchSingleResult[*model.Region](
-		ctx,
-		results,
-		err,
-		"Position.region",
-	)
 }
 
 func (ec *executionContext) _Position_startDate(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
@@ -10215,7 +10008,7 @@ func (ec *executionContext) _Region_parent(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Region_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Region_parent(ctx, field, obj)
+			return ec.Resolvers.Region().Parent(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Region) graphql.Marshaler {
@@ -10236,29 +10029,6 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Region_parent(ctx context.Context, field graphql.CollectedField, obj *model.Region) (any, error) {
-	resolver := ec.Resolvers.Region()
-	if batch, ok := graphql.BatchParentsFor[*model.Region](ctx, "Region"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Parent(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Region.parent",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Parent(ctx, []*model.Region{obj})
-	return graphql.ResolveBatchSingleResult[*model.Region](
-		ctx,
-		results,
-		err,
-		"Region.parent",
-	)
 }
 
 func (ec *executionContext) _Region_subregions(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
@@ -10803,7 +10573,7 @@ func (ec *executionContext) _Source_publisher(ctx context.Context, field graphql
 			return ec.fieldContext_Source_publisher(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Source_publisher(ctx, field, obj)
+			return ec.Resolvers.Source().Publisher(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -10824,29 +10594,6 @@ func (ec *executionContext) fieldContext_Source_publisher(_ context.Context, fie
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Source_publisher(ctx context.Context, field graphql.CollectedField, obj *model.Source) (any, error) {
-	resolver := ec.Resolvers.Source()
-	if batch, ok := graphql.BatchParentsFor[*model.Source](ctx, "Source"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Publisher(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Organization](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Source.publisher",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Publisher(ctx, []*model.Source{obj})
-	return graphql.ResolveBatchSingleResult[*model.Organization](
-		ctx,
-		results,
-		err,
-		"Source.publisher",
-	)
 }
 
 func (ec *executionContext) _Source_author(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
@@ -11216,7 +10963,7 @@ func (ec *executionContext) _Statement_speaker(ctx context.Context, field graphq
 			return ec.fieldContext_Statement_speaker(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Statement_speaker(ctx, field, obj)
+			return ec.Resolvers.Statement().Speaker(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -11238,29 +10985,6 @@ func (ec *executionContext) fieldContext_Statement_speaker(_ context.Context, fi
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Statement_speaker(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (any, error) {
-	resolver := ec.Resolvers.Statement()
-	if batch, ok := graphql.BatchParentsFor[*model.Statement](ctx, "Statement"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Speaker(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[model.Entity](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Statement.speaker",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Speaker(ctx, []*model.Statement{obj})
-	return graphql.ResolveBatchSingleResult[model.Entity](
-		ctx,
-		results,
-		err,
-		"Statement.speaker",
-	)
-}
 
 func (ec *executionContext) _Statement_event(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -11271,7 +10995,7 @@ func (ec *executionContext) _Statement_event(ctx context.Context, field graphql.
 			return ec.fieldContext_Statement_event(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Statement_event(ctx, field, obj)
+			return ec.Resolvers.Statement().Event(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
@@ -11292,29 +11016,6 @@ func (ec *executionContext) fieldContext_Statement_event(_ context.Context, fiel
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Statement_event(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (any, error) {
-	resolver := ec.Resolvers.Statement()
-	if batch, ok := graphql.BatchParentsFor[*model.Statement](ctx, "Statement"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Event(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Event](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Statement.event",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Event(ctx, []*model.Statement{obj})
-	return graphql.ResolveBatchSingleResult[*model.Event](
-		ctx,
-		results,
-		err,
-		"Statement.event",
-	)
 }
 
 func (ec *executionContext) _Statement_date(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
@@ -17694,7 +17395,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "Citation", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -18097,12 +17797,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		batchIdxMapEvent := map[int]int{}
 		var batchItemsStatement []*model.Statement
 		batchIdxMapStatement := map[int]int{}
-		var batchItemsSource []*model.Source
-		batchIdxMapSource := map[int]int{}
-		var batchItemsPosition []*model.Position
-		batchIdxMapPosition := map[int]int{}
-		var batchItemsParticipation []*model.Participation
-		batchIdxMapParticipation := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case model.Region:
@@ -18135,24 +17829,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 			case *model.Statement:
 				batchIdxMapStatement[i] = len(batchItemsStatement)
 				batchItemsStatement = append(batchItemsStatement, concrete)
-			case model.Source:
-				batchIdxMapSource[i] = len(batchItemsSource)
-				batchItemsSource = append(batchItemsSource, &concrete)
-			case *model.Source:
-				batchIdxMapSource[i] = len(batchItemsSource)
-				batchItemsSource = append(batchItemsSource, concrete)
-			case model.Position:
-				batchIdxMapPosition[i] = len(batchItemsPosition)
-				batchItemsPosition = append(batchItemsPosition, &concrete)
-			case *model.Position:
-				batchIdxMapPosition[i] = len(batchItemsPosition)
-				batchItemsPosition = append(batchItemsPosition, concrete)
-			case model.Participation:
-				batchIdxMapParticipation[i] = len(batchItemsParticipation)
-				batchItemsParticipation = append(batchItemsParticipation, &concrete)
-			case *model.Participation:
-				batchIdxMapParticipation[i] = len(batchItemsParticipation)
-				batchItemsParticipation = append(batchItemsParticipation, concrete)
 			}
 		}
 		if len(batchItemsRegion) > 0 {
@@ -18169,15 +17845,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		}
 		if len(batchItemsStatement) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Statement", batchItemsStatement, batchIdxMapStatement)
-		}
-		if len(batchItemsSource) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Source", batchItemsSource, batchIdxMapSource)
-		}
-		if len(batchItemsPosition) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Position", batchItemsPosition, batchIdxMapPosition)
-		}
-		if len(batchItemsParticipation) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Participation", batchItemsParticipation, batchIdxMapParticipation)
 		}
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -18201,12 +17868,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		batchIdxMapEvent := map[int]int{}
 		var batchItemsStatement []*model.Statement
 		batchIdxMapStatement := map[int]int{}
-		var batchItemsSource []*model.Source
-		batchIdxMapSource := map[int]int{}
-		var batchItemsPosition []*model.Position
-		batchIdxMapPosition := map[int]int{}
-		var batchItemsParticipation []*model.Participation
-		batchIdxMapParticipation := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case model.Region:
@@ -18239,24 +17900,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 			case *model.Statement:
 				batchIdxMapStatement[i] = len(batchItemsStatement)
 				batchItemsStatement = append(batchItemsStatement, concrete)
-			case model.Source:
-				batchIdxMapSource[i] = len(batchItemsSource)
-				batchItemsSource = append(batchItemsSource, &concrete)
-			case *model.Source:
-				batchIdxMapSource[i] = len(batchItemsSource)
-				batchItemsSource = append(batchItemsSource, concrete)
-			case model.Position:
-				batchIdxMapPosition[i] = len(batchItemsPosition)
-				batchItemsPosition = append(batchItemsPosition, &concrete)
-			case *model.Position:
-				batchIdxMapPosition[i] = len(batchItemsPosition)
-				batchItemsPosition = append(batchItemsPosition, concrete)
-			case model.Participation:
-				batchIdxMapParticipation[i] = len(batchItemsParticipation)
-				batchItemsParticipation = append(batchItemsParticipation, &concrete)
-			case *model.Participation:
-				batchIdxMapParticipation[i] = len(batchItemsParticipation)
-				batchItemsParticipation = append(batchItemsParticipation, concrete)
 			}
 		}
 		if len(batchItemsRegion) > 0 {
@@ -18273,15 +17916,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 		}
 		if len(batchItemsStatement) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Statement", batchItemsStatement, batchIdxMapStatement)
-		}
-		if len(batchItemsSource) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Source", batchItemsSource, batchIdxMapSource)
-		}
-		if len(batchItemsPosition) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Position", batchItemsPosition, batchIdxMapPosition)
-		}
-		if len(batchItemsParticipation) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "Participation", batchItemsParticipation, batchIdxMapParticipation)
 		}
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -18410,7 +18044,6 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgra
 }
 
 func (ec *executionContext) marshalNParticipation2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Participation) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "Participation", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -18532,7 +18165,6 @@ func (ec *executionContext) unmarshalNPersonWhere2map(ctx context.Context, v any
 }
 
 func (ec *executionContext) marshalNPosition2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐPositionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Position) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "Position", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -18740,7 +18372,6 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgr
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Source) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "Source", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

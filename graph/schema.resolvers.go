@@ -14,18 +14,18 @@ import (
 	"github.com/kgql/kgql/store"
 )
 
-// Source is the batch resolver for the source field.
-func (r *citationResolver) Source(ctx context.Context, objs []*model.Citation) ([]*model.Source, error) {
-	ids := make([]store.ID, len(objs))
-	for i, c := range objs {
-		ids[i] = c.SourceID
+// Source is the resolver for the source field.
+func (r *citationResolver) Source(ctx context.Context, obj *model.Citation) (*model.Source, error) {
+	n, err := loaders.For(ctx).Node(ctx, obj.SourceID)
+	if err != nil || n == nil {
+		return nil, err
 	}
-	return wrapAt(ctx, ids, asSource)
+	return asSource(n), nil
 }
 
-// Location is the batch resolver for the location field.
-func (r *eventResolver) Location(ctx context.Context, objs []*model.Event) ([]*model.Region, error) {
-	return batchLinked(ctx, objs, store.RelLocation, asRegion)
+// Location is the resolver for the location field.
+func (r *eventResolver) Location(ctx context.Context, obj *model.Event) (*model.Region, error) {
+	return linked(ctx, obj, store.RelLocation, asRegion)
 }
 
 // Organizers is the batch resolver for the organizers field.
@@ -144,9 +144,9 @@ func (r *mutationResolver) ImportRecords(ctx context.Context, ndjson string) (*m
 	return r.importNDJSON(ctx, ndjson)
 }
 
-// Parent is the batch resolver for the parent field.
-func (r *organizationResolver) Parent(ctx context.Context, objs []*model.Organization) ([]*model.Organization, error) {
-	return batchLinked(ctx, objs, store.RelParent, asOrg)
+// Parent is the resolver for the parent field.
+func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error) {
+	return linked(ctx, obj, store.RelParent, asOrg)
 }
 
 // Units is the batch resolver for the units field.
@@ -154,9 +154,9 @@ func (r *organizationResolver) Units(ctx context.Context, objs []*model.Organiza
 	return batchReverse(ctx, objs, rev(store.KindOrganization, "units"), asOrg)
 }
 
-// Seat is the batch resolver for the seat field.
-func (r *organizationResolver) Seat(ctx context.Context, objs []*model.Organization) ([]*model.Region, error) {
-	return batchLinked(ctx, objs, store.RelSeat, asRegion)
+// Seat is the resolver for the seat field.
+func (r *organizationResolver) Seat(ctx context.Context, obj *model.Organization) (*model.Region, error) {
+	return linked(ctx, obj, store.RelSeat, asRegion)
 }
 
 // Members is the batch resolver for the members field.
@@ -169,14 +169,14 @@ func (r *organizationResolver) Events(ctx context.Context, objs []*model.Organiz
 	return nestedLists(ctx, r.Resolver, objs, listArgs{kind: store.KindEvent, where: where, orderBy: orderBy, first: first, after: after, last: last, before: before}, rev(store.KindOrganization, "events"), asEvent)
 }
 
-// Person is the batch resolver for the person field.
-func (r *participationResolver) Person(ctx context.Context, objs []*model.Participation) ([]*model.Person, error) {
-	return batchLinked(ctx, objs, store.RelPerson, asPerson)
+// Person is the resolver for the person field.
+func (r *participationResolver) Person(ctx context.Context, obj *model.Participation) (*model.Person, error) {
+	return linked(ctx, obj, store.RelPerson, asPerson)
 }
 
-// Event is the batch resolver for the event field.
-func (r *participationResolver) Event(ctx context.Context, objs []*model.Participation) ([]*model.Event, error) {
-	return batchLinked(ctx, objs, store.RelEvent, asEvent)
+// Event is the resolver for the event field.
+func (r *participationResolver) Event(ctx context.Context, obj *model.Participation) (*model.Event, error) {
+	return linked(ctx, obj, store.RelEvent, asEvent)
 }
 
 // Positions is the batch resolver for the positions field.
@@ -195,19 +195,19 @@ func (r *personResolver) Events(ctx context.Context, objs []*model.Person, where
 	return derivedLists(ctx, r.Resolver, objs, a, "Person.events", personEvents, eventsOfPerson, asEvent)
 }
 
-// Person is the batch resolver for the person field.
-func (r *positionResolver) Person(ctx context.Context, objs []*model.Position) ([]*model.Person, error) {
-	return batchLinked(ctx, objs, store.RelPerson, asPerson)
+// Person is the resolver for the person field.
+func (r *positionResolver) Person(ctx context.Context, obj *model.Position) (*model.Person, error) {
+	return linked(ctx, obj, store.RelPerson, asPerson)
 }
 
-// Organization is the batch resolver for the organization field.
-func (r *positionResolver) Organization(ctx context.Context, objs []*model.Position) ([]*model.Organization, error) {
-	return batchLinked(ctx, objs, store.RelOrganization, asOrg)
+// Organization is the resolver for the organization field.
+func (r *positionResolver) Organization(ctx context.Context, obj *model.Position) (*model.Organization, error) {
+	return linked(ctx, obj, store.RelOrganization, asOrg)
 }
 
-// Region is the batch resolver for the region field.
-func (r *positionResolver) Region(ctx context.Context, objs []*model.Position) ([]*model.Region, error) {
-	return batchLinked(ctx, objs, store.RelRegion, asRegion)
+// Region is the resolver for the region field.
+func (r *positionResolver) Region(ctx context.Context, obj *model.Position) (*model.Region, error) {
+	return linked(ctx, obj, store.RelRegion, asRegion)
 }
 
 // Node is the resolver for the node field.
@@ -320,9 +320,9 @@ func (r *queryResolver) Aggregate(ctx context.Context, kind model.RecordType, wh
 	return r.aggregate(ctx, kind, where, groupBy, first)
 }
 
-// Parent is the batch resolver for the parent field.
-func (r *regionResolver) Parent(ctx context.Context, objs []*model.Region) ([]*model.Region, error) {
-	return batchLinked(ctx, objs, store.RelParent, asRegion)
+// Parent is the resolver for the parent field.
+func (r *regionResolver) Parent(ctx context.Context, obj *model.Region) (*model.Region, error) {
+	return linked(ctx, obj, store.RelParent, asRegion)
 }
 
 // Subregions is the batch resolver for the subregions field.
@@ -341,19 +341,19 @@ func (r *regionResolver) Events(ctx context.Context, objs []*model.Region, where
 	return derivedLists(ctx, r.Resolver, objs, a, "Region.events", regionEvents, eventsInRegion, asEvent)
 }
 
-// Publisher is the batch resolver for the publisher field.
-func (r *sourceResolver) Publisher(ctx context.Context, objs []*model.Source) ([]*model.Organization, error) {
-	return batchLinked(ctx, objs, store.RelPublisher, asOrg)
+// Publisher is the resolver for the publisher field.
+func (r *sourceResolver) Publisher(ctx context.Context, obj *model.Source) (*model.Organization, error) {
+	return linked(ctx, obj, store.RelPublisher, asOrg)
 }
 
-// Speaker is the batch resolver for the speaker field.
-func (r *statementResolver) Speaker(ctx context.Context, objs []*model.Statement) ([]model.Entity, error) {
-	return batchLinked(ctx, objs, store.RelSpeaker, asEntity)
+// Speaker is the resolver for the speaker field.
+func (r *statementResolver) Speaker(ctx context.Context, obj *model.Statement) (model.Entity, error) {
+	return linked(ctx, obj, store.RelSpeaker, asEntity)
 }
 
-// Event is the batch resolver for the event field.
-func (r *statementResolver) Event(ctx context.Context, objs []*model.Statement) ([]*model.Event, error) {
-	return batchLinked(ctx, objs, store.RelEvent, asEvent)
+// Event is the resolver for the event field.
+func (r *statementResolver) Event(ctx context.Context, obj *model.Statement) (*model.Event, error) {
+	return linked(ctx, obj, store.RelEvent, asEvent)
 }
 
 // About is the batch resolver for the about field.
