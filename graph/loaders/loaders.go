@@ -27,7 +27,11 @@ const wait = 250 * time.Microsecond
 // page and count the operation has read, whichever path read it, so that nothing is read twice
 // and a field whose data is in the memo answers without waiting.
 type Loaders struct {
-	s       *store.Store
+	s *store.Store
+
+	// The dataloaders are made on first use: most operations are answered by prefetches and
+	// batch reads and never need them.
+	once    sync.Once
 	nodes   *dataloadgen.Loader[store.ID, *store.Node]
 	adj     *dataloadgen.Loader[store.AdjQuery, store.AdjPage]
 	degrees *dataloadgen.Loader[store.Degree, int]
@@ -40,29 +44,36 @@ type Loaders struct {
 
 // New makes a set of loaders over s.
 func New(s *store.Store) *Loaders {
-	l := &Loaders{s: s, nodeMemo: map[store.ID]*store.Node{}, pageMemo: map[store.AdjQuery]store.AdjPage{}, degMemo: map[store.Degree]int{}}
-	opts := []dataloadgen.Option{dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000)}
-	l.nodes = dataloadgen.NewMappedLoader(func(_ context.Context, ids []store.ID) (map[store.ID]*store.Node, error) {
-		res, err := s.GetMany(ids)
-		if err == nil {
-			l.remember(store.BatchResult{Nodes: res}, ids)
-		}
-		return res, err
-	}, opts...)
-	l.adj = dataloadgen.NewMappedLoader(func(_ context.Context, qs []store.AdjQuery) (map[store.AdjQuery]store.AdjPage, error) {
-		res, err := s.AdjacentNodes(qs) // pages with their records: one round trip, not two
-		if err == nil {
-			l.remember(store.BatchResult{Pages: res}, nil)
-		}
-		return res, err
-	}, opts...)
-	l.degrees = dataloadgen.NewMappedLoader(func(_ context.Context, ds []store.Degree) (map[store.Degree]int, error) {
-		res, err := s.Degrees(ds)
-		if err == nil {
-			l.remember(store.BatchResult{Degrees: res}, nil)
-		}
-		return res, err
-	}, opts...)
+	return &Loaders{s: s, nodeMemo: map[store.ID]*store.Node{}, pageMemo: map[store.AdjQuery]store.AdjPage{}, degMemo: map[store.Degree]int{}}
+}
+
+// lazy makes the dataloaders, once.
+func (l *Loaders) lazy() *Loaders {
+	l.once.Do(func() {
+		s := l.s
+		opts := []dataloadgen.Option{dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000)}
+		l.nodes = dataloadgen.NewMappedLoader(func(_ context.Context, ids []store.ID) (map[store.ID]*store.Node, error) {
+			res, err := s.GetMany(ids)
+			if err == nil {
+				l.remember(store.BatchResult{Nodes: res}, ids)
+			}
+			return res, err
+		}, opts...)
+		l.adj = dataloadgen.NewMappedLoader(func(_ context.Context, qs []store.AdjQuery) (map[store.AdjQuery]store.AdjPage, error) {
+			res, err := s.AdjacentNodes(qs) // pages with their records: one round trip, not two
+			if err == nil {
+				l.remember(store.BatchResult{Pages: res}, nil)
+			}
+			return res, err
+		}, opts...)
+		l.degrees = dataloadgen.NewMappedLoader(func(_ context.Context, ds []store.Degree) (map[store.Degree]int, error) {
+			res, err := s.Degrees(ds)
+			if err == nil {
+				l.remember(store.BatchResult{Degrees: res}, nil)
+			}
+			return res, err
+		}, opts...)
+	})
 	return l
 }
 
@@ -95,28 +106,27 @@ func (l *Loaders) missing(b store.Batch) store.Batch {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var m store.Batch
-	seenN := map[store.ID]bool{}
-	for _, id := range b.IDs {
-		if _, ok := l.nodeMemo[id]; !ok && !id.IsZero() && !seenN[id] {
-			seenN[id] = true
-			m.IDs = append(m.IDs, id)
-		}
-	}
-	seenP := map[store.AdjQuery]bool{}
-	for _, q := range b.Pages {
-		if _, ok := l.pageMemo[q]; !ok && !seenP[q] {
-			seenP[q] = true
-			m.Pages = append(m.Pages, q)
-		}
-	}
-	seenD := map[store.Degree]bool{}
-	for _, d := range b.Degrees {
-		if _, ok := l.degMemo[d]; !ok && !seenD[d] {
-			seenD[d] = true
-			m.Degrees = append(m.Degrees, d)
-		}
-	}
+	m.IDs = unseen(b.IDs, l.nodeMemo, store.ID.IsZero)
+	m.Pages = unseen(b.Pages, l.pageMemo, nil)
+	m.Degrees = unseen(b.Degrees, l.degMemo, nil)
 	return m
+}
+
+// unseen returns the keys that are not in memo (nor skipped), each once.
+func unseen[K comparable, V any](keys []K, memo map[K]V, skip func(K) bool) []K {
+	var out []K
+	var seen map[K]bool
+	for _, k := range keys {
+		if _, ok := memo[k]; ok || (skip != nil && skip(k)) || seen[k] {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[K]bool, len(keys))
+		}
+		seen[k] = true
+		out = append(out, k)
+	}
+	return out
 }
 
 // Fetch reads whatever of b the operation has not read yet, in one store round trip and without
@@ -221,7 +231,7 @@ func (l *Loaders) Node(ctx context.Context, id store.ID) (*store.Node, error) {
 	if ns, ok := l.nodesFromMemo([]store.ID{id}); ok {
 		return ns[0], nil
 	}
-	n, err := l.nodes.Load(ctx, id)
+	n, err := l.lazy().nodes.Load(ctx, id)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return nil, nil
 	}
@@ -234,8 +244,9 @@ func (l *Loaders) Nodes(ctx context.Context, ids []store.ID) ([]*store.Node, err
 	ns, ok := l.nodesFromMemo(ids)
 	if !ok {
 		thunks := make([]func() (*store.Node, error), len(ids))
+		nodes := l.lazy().nodes
 		for i, id := range ids {
-			thunks[i] = l.nodes.LoadThunk(ctx, id)
+			thunks[i] = nodes.LoadThunk(ctx, id)
 		}
 		ns = make([]*store.Node, len(ids))
 		for i, th := range thunks {
@@ -273,8 +284,9 @@ func (l *Loaders) AdjacentMany(ctx context.Context, qs []store.AdjQuery) ([]stor
 		return out, nil
 	}
 	thunks := make([]func() (store.AdjPage, error), len(qs))
+	adj := l.lazy().adj
 	for i, q := range qs {
-		thunks[i] = l.adj.LoadThunk(ctx, q)
+		thunks[i] = adj.LoadThunk(ctx, q)
 	}
 	out := make([]store.AdjPage, len(qs))
 	for i, th := range thunks {
@@ -296,7 +308,7 @@ func (l *Loaders) Degree(ctx context.Context, d store.Degree) (int, error) {
 	if ok {
 		return c, nil
 	}
-	n, err := l.degrees.Load(ctx, d)
+	n, err := l.lazy().degrees.Load(ctx, d)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return 0, nil
 	}
