@@ -32,6 +32,10 @@ type nodeCache struct {
 
 	mu       sync.Mutex
 	cur, old map[ID]*Node
+	// keys remembers which record owned an external key. An entry is only a hint: GetByKey
+	// checks that the record it names (read at the reader's snapshot) still has that key, and
+	// keys are unique, so a stale hint costs a lookup, never a wrong answer.
+	keys map[string]ID
 }
 
 func newNodeCache(size int) *nodeCache {
@@ -82,6 +86,30 @@ func (c *nodeCache) addLocked(id ID, n *Node) {
 		c.cur = make(map[ID]*Node, min(half, 1024))
 	}
 	c.cur[id] = n
+}
+
+// keyHint returns the record that last owned key, if the cache remembers one.
+func (c *nodeCache) keyHint(key string) (ID, bool) {
+	if !c.enabled() {
+		return ID{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.keys[key]
+	return id, ok
+}
+
+// putKey remembers that id owned key (a hint, see keys).
+func (c *nodeCache) putKey(key string, id ID) {
+	if !c.enabled() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil || len(c.keys) >= max(c.max/2, 1) {
+		c.keys = make(map[string]ID, min(c.max/2, 1024))
+	}
+	c.keys[key] = id
 }
 
 // invalidate forgets the records a committed write changed (nil: every record).

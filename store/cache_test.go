@@ -148,3 +148,25 @@ func TestCacheRacingWriter(t *testing.T) {
 		}
 	}
 }
+
+// GetByKey remembers which record owned a key; when the key moves to another record (the first
+// one deleted, a new one created with that key) it must answer the new owner.
+func TestCacheKeyMoves(t *testing.T) {
+	s := storetest.Open(t)
+	first := create(t, s, &store.Node{Kind: store.KindPerson, Key: "badia-bitar", Name: "First"})
+	if n, err := s.GetByKey("badia-bitar"); err != nil || n.ID != first {
+		t.Fatalf("GetByKey = %v, %v; want %v", n, err, first)
+	}
+	if err := s.Update(func(tx *store.Tx) error { _, err := tx.DeleteNode(first, false); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetByKey("badia-bitar"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetByKey of a deleted key: %v", err)
+	}
+	second := create(t, s, &store.Node{Kind: store.KindPerson, Key: "badia-bitar", Name: "Second"})
+	for range 2 {
+		if n, err := s.GetByKey("badia-bitar"); err != nil || n.ID != second || n.Name != "Second" {
+			t.Fatalf("GetByKey after the key moved = %+v, %v; want %v", n, err, second)
+		}
+	}
+}

@@ -71,9 +71,18 @@ func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
 func (s *Store) GetByKey(key string) (*Node, error) {
 	var n *Node
 	err := s.read(func(r *reader) error {
+		if id, ok := s.cache.keyHint(key); ok {
+			if hinted, err := r.node(id); err == nil && hinted.Key == key {
+				n = hinted
+				return nil
+			}
+		}
 		id, err := lookup(r.txn, "", key)
 		if err == nil {
 			n, err = r.node(id)
+		}
+		if err == nil {
+			s.cache.putKey(key, id)
 		}
 		return err
 	})
