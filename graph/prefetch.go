@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -295,21 +296,36 @@ func filtered(args map[string]any) bool {
 
 // linkField reports whether field of kind is a relation the record holds (Node.Links).
 func linkField(k store.Kind, field string) (store.Rel, bool) {
-	for _, ri := range store.RelationsOf(k) {
-		if ri.Field == field {
-			return ri.Rel, true
-		}
-	}
-	return 0, false
+	rel, ok := linkFields()[k][field]
+	return rel, ok
 }
 
-// satisfies lists the type names a record of kind k matches in fragments.
-func satisfies(k store.Kind) []string {
-	if k.IsEntity() {
-		return []string{k.String(), "Entity", "Node"}
+// linkFields maps, per kind, the GraphQL field of each relation the record holds to it.
+var linkFields = sync.OnceValue(func() map[store.Kind]map[string]store.Rel {
+	out := map[store.Kind]map[string]store.Rel{}
+	for _, k := range store.Kinds {
+		out[k] = map[string]store.Rel{}
+		for _, ri := range store.RelationsOf(k) {
+			out[k][ri.Field] = ri.Rel
+		}
 	}
-	return []string{k.String(), "Node"}
-}
+	return out
+})
+
+// satisfies lists the type names a record of kind k matches in fragments.
+func satisfies(k store.Kind) []string { return satisfiesTable()[k] }
+
+var satisfiesTable = sync.OnceValue(func() map[store.Kind][]string {
+	out := map[store.Kind][]string{}
+	for _, k := range store.Kinds {
+		if k.IsEntity() {
+			out[k] = []string{k.String(), "Entity", "Node"}
+		} else {
+			out[k] = []string{k.String(), "Node"}
+		}
+	}
+	return out
+})
 
 // toInt reads an Int argument as gqlparser hands it over (int64 from a literal, a number of some
 // kind from variables).
