@@ -12,16 +12,21 @@ import (
 )
 
 // Memory settings of `kgql serve`. The defaults were measured on the 1M-node store under load
-// (BENCHMARKS.md, "Start and memory"): they keep the server's RSS under 300 MiB there with a
-// throughput close to Badger's defaults (64 MiB memtables × 5, a 256 MiB block cache, no limit).
+// (BENCHMARKS.md, "Start and memory"): they keep the Go heap (RssAnon) near 100 MiB there, with
+// the throughput of Badger's defaults (64 MiB memtables × 5, a 256 MiB block cache, no limit).
+// 32 MiB memtables are the smallest that take a full 1 MiB importRecords in one transaction.
 const (
 	defaultMemtableMiB   = 32
 	defaultMemtables     = 2
-	defaultBlockCacheMiB = 64
+	defaultBlockCacheMiB = 32
 	defaultIndexCacheMiB = 0
-	// memLimitHeadroomMiB is what the derived memory limit allows above Badger's share for
-	// requests in flight, the full-text index's searches and the Go runtime.
-	memLimitHeadroomMiB = 128
+	defaultNodeCache     = 20000
+	// memLimitHeadroomMiB is what the derived memory limit allows above the store's share
+	// (store.Options.Memory) for requests in flight, the full-text index's searches and the Go
+	// runtime. The limit is what bounds the garbage the heap may carry: at 1M nodes under load,
+	// RssAnon was 263 MiB with a 324 MiB limit (64 MiB block cache, 100,000 records, 128 MiB here)
+	// and 107 MiB with a 160 MiB one, at the same throughput.
+	memLimitHeadroomMiB = 32
 )
 
 // memFlags are the memory flags of `kgql serve`, each with its KGQL_* environment fallback.
@@ -51,7 +56,7 @@ func memoryFlags(fs *flag.FlagSet) *memFlags {
 		"Badger's cache of decompressed table blocks in MiB (at least 1)")
 	m.indexCacheMiB = intFlag("index-cache-mib", "KGQL_INDEX_CACHE_MIB", defaultIndexCacheMiB,
 		"Badger's cache of table indexes and Bloom filters in MiB; 0 reads them from the memory-mapped tables")
-	m.nodeCache = intFlag("node-cache", "KGQL_NODE_CACHE", store.DefaultNodeCache,
+	m.nodeCache = intFlag("node-cache", "KGQL_NODE_CACHE", defaultNodeCache,
 		"decoded records kept by the store's read cache (about 0.5 KiB each); 0 turns it off")
 	m.memLimitMiB = intFlag("mem-limit-mib", "KGQL_MEM_LIMIT_MIB", 0,
 		"Go soft memory limit in MiB; 0 derives it from the settings above, -1 sets none; GOMEMLIMIT wins")

@@ -30,12 +30,12 @@ func TestMemoryFlagsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := store.Options{Dir: "d", MemTableSize: defaultMemtableMiB << 20, NumMemtables: defaultMemtables,
-		BlockCacheSize: defaultBlockCacheMiB << 20, IndexCacheSize: defaultIndexCacheMiB << 20, NodeCache: store.DefaultNodeCache}
+		BlockCacheSize: defaultBlockCacheMiB << 20, IndexCacheSize: defaultIndexCacheMiB << 20, NodeCache: defaultNodeCache}
 	if opts != want {
 		t.Errorf("defaults: %+v, want %+v", opts, want)
 	}
 	limit, from := m.memLimit(opts)
-	derived := int64(defaultMemtables)*((defaultMemtableMiB<<20)+(defaultMemtableMiB<<20)*30/100) + defaultBlockCacheMiB<<20 + defaultIndexCacheMiB<<20 + store.DefaultNodeCache*512 + memLimitHeadroomMiB<<20
+	derived := int64(defaultMemtables)*((defaultMemtableMiB<<20)+(defaultMemtableMiB<<20)*30/100) + defaultBlockCacheMiB<<20 + defaultIndexCacheMiB<<20 + defaultNodeCache*512 + memLimitHeadroomMiB<<20
 	if from != "derived" || limit != derived {
 		t.Errorf("default limit: %d (%s), want %d derived", limit, from, derived)
 	}
