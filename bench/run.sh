@@ -147,6 +147,14 @@ taskset -c 0 "$work/kgql" serve -data "$work/data" -addr 127.0.0.1:0 -seed=false
 kpid=$!; pids+=("$kpid")
 curl_const=$(waiturl "$work/const.out"); url=$(waiturl "$work/server.log")
 say "kgql pid $kpid at $url, constserver pid $cpid at $curl_const"
+# /healthz answers 200 while the text index catches up or rebuilds in the background; the
+# searches are measured on a ready index only.
+for _ in $(seq 1 6000); do
+  curl -sf "$url/healthz" 2>/dev/null | grep -q '"textIndex":"ready"' && break
+  sleep 0.2
+done
+curl -sf "$url/healthz" | grep -q '"textIndex":"ready"' || die "text index not ready after 20 min: $(curl -s "$url/healthz")"
+say "text index ready"
 urlof() { if [ "$1" = const ]; then echo "$curl_const"; else echo "$url/graphql"; fi; }
 pidof_() { if [ "$1" = const ]; then echo "$cpid"; else echo "$kpid"; fi; }
 
