@@ -152,35 +152,31 @@ func (l *Loaders) Fetch(b store.Batch) error {
 	return nil
 }
 
-// nodesFromMemo returns the records of ids from the memo, aligned, and whether all were there.
+// nodesFromMemo returns the records of ids from the memo, aligned (nil for a zero id), and
+// whether all were there.
 func (l *Loaders) nodesFromMemo(ids []store.ID) ([]*store.Node, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]*store.Node, len(ids))
-	for i, id := range ids {
-		if id.IsZero() {
-			continue
-		}
-		n, ok := l.nodeMemo[id]
-		if !ok {
-			return nil, false
-		}
-		out[i] = n
-	}
-	return out, true
+	return fromMemo(&l.mu, l.nodeMemo, ids, store.ID.IsZero)
 }
 
 // pagesFromMemo is nodesFromMemo for pages.
 func (l *Loaders) pagesFromMemo(qs []store.AdjQuery) ([]store.AdjPage, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]store.AdjPage, len(qs))
-	for i, q := range qs {
-		p, ok := l.pageMemo[q]
+	return fromMemo(&l.mu, l.pageMemo, qs, nil)
+}
+
+// fromMemo looks keys up in memo under mu, aligned; skipped keys (skip true) give the zero value.
+func fromMemo[K comparable, V any](mu *sync.Mutex, memo map[K]V, keys []K, skip func(K) bool) ([]V, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		if skip != nil && skip(k) {
+			continue
+		}
+		v, ok := memo[k]
 		if !ok {
 			return nil, false
 		}
-		out[i] = p
+		out[i] = v
 	}
 	return out, true
 }

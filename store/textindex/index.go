@@ -155,24 +155,9 @@ func (ix *Index) setApplied(seq uint64) {
 // WaitFor waits until the index reflects store write seq (store.Store.Seq after a write), for at
 // most timeout. Tests use it to search right after a write.
 func (ix *Index) WaitFor(seq uint64, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	for {
-		ix.waitMu.Lock()
-		ch := ix.waitCh
-		ix.waitMu.Unlock()
-		if ix.applied.Load() >= seq {
-			return nil
-		}
-		if ix.closed.Load() {
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			return fmt.Errorf("text index at write %d, still short of %d after %s", ix.applied.Load(), seq, timeout)
-		}
-	}
+	return ix.waitUntil(func() bool { return ix.applied.Load() >= seq }, timeout, func() error {
+		return fmt.Errorf("text index at write %d, still short of %d after %s", ix.applied.Load(), seq, timeout)
+	})
 }
 
 // DocCount returns how many records the index holds.

@@ -69,13 +69,21 @@ func (ix *Index) setState(s string) {
 
 // WaitReady waits until the index is ready (see Status), for at most timeout.
 func (ix *Index) WaitReady(timeout time.Duration) error {
+	return ix.waitUntil(ix.Ready, timeout, func() error {
+		return fmt.Errorf("text index still %s after %s", ix.stateNow(), timeout)
+	})
+}
+
+// waitUntil waits until done holds, waking whenever the index's state or progress changes (its
+// wait channel is closed), for at most timeout; then it returns late's error.
+func (ix *Index) waitUntil(done func() bool, timeout time.Duration, late func() error) error {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	for {
 		ix.waitMu.Lock()
 		ch := ix.waitCh
 		ix.waitMu.Unlock()
-		if ix.Ready() {
+		if done() {
 			return nil
 		}
 		if ix.closed.Load() {
@@ -84,7 +92,7 @@ func (ix *Index) WaitReady(timeout time.Duration) error {
 		select {
 		case <-ch:
 		case <-t.C:
-			return fmt.Errorf("text index still %s after %s", ix.stateNow(), timeout)
+			return late()
 		}
 	}
 }
