@@ -103,6 +103,8 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
+	} else if err := removeEmptyMemtables(opts.Dir, lg); err != nil {
+		return nil, err
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
