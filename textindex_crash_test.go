@@ -9,6 +9,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +32,30 @@ func textCrashKill(t *testing.T, p *kgqlProc) {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
 		t.Fatalf("kgql (pid %d) still running 10 s after SIGKILL", p.cmd.Process.Pid)
+	}
+}
+
+// textCrashReady waits until the server's /healthz says the text index is ready: the server
+// answers while the index catches up in the background (search then flags partial results), so
+// the test waits for the catch-up to end before it expects every acknowledged record.
+func textCrashReady(t *testing.T, p *kgqlProc) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(strings.TrimSuffix(p.url, "/") + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), `"textIndex":"ready"`) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("text index not ready after 60 s: %s", body)
+			}
+		} else if time.Now().After(deadline) {
+			t.Fatalf("healthz: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -68,6 +94,7 @@ func TestTextIndexCatchUpAfterKill(t *testing.T) {
 	for r := range rounds {
 		p := kgqlServe(t, kgqlEnv(), "-addr", "127.0.0.1:0", "-data", data)
 		if r > 0 {
+			textCrashReady(t, p)
 			if strings.Contains(p.stderr.String(), "text index caught up") {
 				caughtUp++
 			}
@@ -95,6 +122,7 @@ func TestTextIndexCatchUpAfterKill(t *testing.T) {
 	}
 	// A last start: everything is found, and the index says how it got there.
 	p := kgqlServe(t, kgqlEnv(), "-addr", "127.0.0.1:0", "-data", data)
+	textCrashReady(t, p)
 	if strings.Contains(p.stderr.String(), "text index caught up") {
 		caughtUp++
 	}
