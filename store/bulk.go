@@ -49,6 +49,18 @@ var ErrNotEmpty = errors.New("the store is not empty")
 // the same load, with IDs from NewID. It returns what it wrote. Derived indexes (the text index)
 // see the load as a gap in the change log and rebuild.
 func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) (WriteStats, error) {
+	return s.BulkLoadIdentified(func(put func(n *Node, ns, ident string) error) error {
+		return fn(func(n *Node) error {
+			ns, ident := n.Identity()
+			return put(n, ns, ident)
+		})
+	})
+}
+
+// BulkLoadIdentified is BulkLoad for a caller that already knows the natural identity of each
+// record: put takes n with ns and ident equal to n.Identity() (both "" for kinds without one),
+// so that the load need not compute it again.
+func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) error) error) (WriteStats, error) {
 	var st WriteStats
 	empty, err := s.Empty()
 	if err != nil {
@@ -90,7 +102,7 @@ func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) (WriteStats, er
 	kinds := map[Kind]uint64{}
 	var outs []edge
 	var tokens []string
-	put := func(n *Node) error {
+	put := func(n *Node, ns, ident string) error {
 		if n.ID.IsZero() || n.ID.Kind != n.Kind {
 			return fmt.Errorf("%w: record without id", ErrInvalid)
 		}
@@ -108,8 +120,8 @@ func (s *Store) BulkLoad(fn func(put func(n *Node) error) error) (WriteStats, er
 				return err
 			}
 		}
-		if ns, k := n.Identity(); ns != "" {
-			if err := setKey(appendExternalKey(key(3+len(ns)+len(k)), ns, k), idv); err != nil {
+		if ns != "" {
+			if err := setKey(appendExternalKey(key(3+len(ns)+len(ident)), ns, ident), idv); err != nil {
 				return err
 			}
 		}

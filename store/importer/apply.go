@@ -203,16 +203,23 @@ func allCreated(p *plan) bool {
 // the store's grows.
 func bulkWrite(s *store.Store, recs []*record, p *plan, res *Result) error {
 	created := 0
-	st, err := s.BulkLoad(func(put func(*store.Node) error) error {
+	st, err := s.BulkLoadIdentified(func(put func(*store.Node, string, string) error) error {
 		for lo := 0; lo < len(p.order); {
 			id := p.ids[p.order[lo]]
-			n := &store.Node{ID: id, Kind: recs[p.order[lo]].kind}
+			first := recs[p.order[lo]]
+			n := &store.Node{ID: id, Kind: first.kind}
+			ns, ident := first.idNS, first.ident
 			hi := lo
 			for ; hi < len(p.order) && p.ids[p.order[hi]] == id; hi++ {
 				merge(n, recs[p.order[hi]], p.refs)
 				recs[p.order[hi]] = nil
 			}
-			if err := put(n); err != nil {
+			if hi-lo > 1 || ns == "" {
+				// Several lines make the record (or resolve did not compute its identity): the
+				// identity is the merged node's.
+				ns, ident = n.Identity()
+			}
+			if err := put(n, ns, ident); err != nil {
 				return err
 			}
 			created++

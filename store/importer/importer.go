@@ -81,6 +81,9 @@ type record struct {
 	key       string
 	vals      []fval // in the order of formats[kind]
 	citations []citation
+	// idNS and ident: the natural identity of the record this line creates on its own
+	// (lineIdentity), set by resolve for a new record of a kind with one; the bulk load reuses it.
+	idNS, ident string
 }
 
 // fval is the value of one field of a record.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -204,12 +205,13 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 				p.ids[i] = p.refs[r.key]
 				continue
 			}
-			probe := &store.Node{Kind: r.kind}
-			merge(probe, r, p.refs)
-			ns, ident := probe.Identity()
+			ns, ident := lineIdentity(r, p.refs)
+			r.idNS, r.ident = ns, ident
 			idKey := identityKey(ns, ident)
 			found, ok := identities[idKey]
 			if !ok && !empty {
+				probe := &store.Node{Kind: r.kind}
+				merge(probe, r, p.refs)
 				id, err := tx.LookupIdentity(probe)
 				switch {
 				case err == nil:
@@ -357,16 +359,76 @@ func hasIdentity(k store.Kind) bool {
 	return k == store.KindPosition || k == store.KindParticipation || k == store.KindStatement
 }
 
+// identitySpecs: what the natural identity of a kind is made of (store.Node.Identity): its
+// namespace, links in order, and a text field, folded or not, which comes after the first two
+// links.
+var identitySpecs = map[store.Kind]struct {
+	ns   string
+	rels []store.Rel
+	str  *field
+	fold bool
+}{
+	store.KindPosition:      {"pos", []store.Rel{store.RelPerson, store.RelOrganization, store.RelRegion}, identityField(store.KindPosition, "title"), true},
+	store.KindParticipation: {"par", []store.Rel{store.RelPerson, store.RelEvent}, identityField(store.KindParticipation, "role"), true},
+	store.KindStatement:     {"stm", []store.Rel{store.RelSpeaker, store.RelEvent}, identityField(store.KindStatement, "text"), false},
+}
+
+func identityField(k store.Kind, name string) *field { return &formats[k][fieldsByName[k][name]] }
+
+// maxIdentityLen is the longest natural identity stored as it is (store.Node.Identity).
+const maxIdentityLen = 512
+
+// lineIdentity is the natural identity of the record r creates on its own: what
+// store.Node.Identity returns for a new node merged from r alone, computed from the line without
+// building that node.
+func lineIdentity(r *record, refs map[string]store.ID) (ns, ident string) {
+	spec, ok := identitySpecs[r.kind]
+	if !ok {
+		return "", ""
+	}
+	var links [3]store.ID
+	var str string
+	for _, v := range r.vals { // as merge: the last value of a field wins, "" clears
+		switch {
+		case v.f == spec.str:
+			str = v.s
+		case v.f.typ == fRef:
+			for j, rel := range spec.rels {
+				if v.f.rel == rel {
+					links[j] = store.ID{}
+					if v.s != "" {
+						links[j] = refs[v.s]
+					}
+				}
+			}
+		}
+	}
+	if spec.fold {
+		str = store.Fold(str)
+	}
+	b := make([]byte, 0, 64+len(str))
+	b = append(b, links[0].String()...)
+	b = append(b, '|')
+	b = append(b, links[1].String()...)
+	b = append(b, '|')
+	b = append(b, str...)
+	if len(spec.rels) > 2 {
+		b = append(b, '|')
+		b = append(b, links[2].String()...)
+	}
+	if len(b) <= maxIdentityLen {
+		return spec.ns, string(b)
+	}
+	sum := sha256.Sum256(b)
+	return spec.ns, "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // identityKey is the digest of a natural identity under which resolve remembers it (identities
 // of statements hold their text: a digest keeps the map small).
 func identityKey(ns, ident string) [32]byte {
-	h := sha256.New()
-	h.Write([]byte(ns))
-	h.Write([]byte{0})
-	h.Write([]byte(ident))
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+	var buf [8 + maxIdentityLen]byte
+	b := append(append(append(buf[:0], ns...), 0), ident...)
+	return sha256.Sum256(b)
 }
 
 // keyOfID returns the key the record id has, in the store or in the input.
