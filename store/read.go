@@ -344,8 +344,8 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 			best[id] = NameHit{ID: id, Match: m, Name: name}
 		}
 	}
-	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+	err := s.read(func(r *reader) error {
+		it := r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
 		defer it.Close()
 		read := 0
 		// Exact and prefix matches: names starting with the query.
@@ -366,14 +366,16 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		for it.Seek(p); it.ValidForPrefix(p) && read < 2*searchCandidateCap; it.Next() {
 			read++
 			_, id := parseIndexKey(it.Item().Key())
-			ids = append(ids, id)
+			if len(kinds) == 0 || hasKind(kinds, id.Kind) { // the kind is in the ID: no read
+				ids = append(ids, id)
+			}
 		}
-		// Check those candidates against every name they have.
+		// Check those candidates against every name they have (through the read cache).
 		for _, id := range ids {
 			if _, ok := best[id]; ok && best[id].Match >= MatchPrefix {
 				continue
 			}
-			n, err := getNode(txn, id)
+			n, err := r.node(id)
 			if err != nil {
 				if errors.Is(err, ErrNotFound) {
 					continue
