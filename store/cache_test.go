@@ -40,6 +40,16 @@ func TestCacheSeesEveryWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				manyName = m[people[0]].Name
+				// The query engine's reads (Tx.GetOrNil in a read transaction) go through the cache too.
+				if err := s.Read(func(tx *store.Tx) error {
+					n, err := tx.GetOrNil(people[0])
+					if err == nil && n.Name != manyName {
+						t.Errorf("Tx.GetOrNil = %q, GetMany = %q", n.Name, manyName)
+					}
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
 				page, err := s.AdjacentNodes([]store.AdjQuery{members})
 				if err != nil {
 					t.Fatal(err)

@@ -19,6 +19,8 @@ type Tx struct {
 	ops     int             // writes so far, see Full
 	changed map[ID]struct{} // records written or deleted, for the change log
 	written WriteStats      // keys set or deleted, and their bytes
+	// reader, in a read transaction (Read), lets GetOrNil read through the read cache.
+	reader *reader
 }
 
 // txOpsBudget is how many writes a transaction takes before Full says to commit: well below
@@ -343,7 +345,7 @@ func readUint(txn *badger.Txn, key []byte) (uint64, error) {
 
 // Read runs fn in one read-only transaction (one round trip). Tx's write methods fail inside it.
 func (s *Store) Read(fn func(tx *Tx) error) error {
-	return s.view(func(txn *badger.Txn) error { return fn(&Tx{s: s, txn: txn}) })
+	return s.read(func(r *reader) error { return fn(&Tx{s: s, txn: r.txn, reader: r}) })
 }
 
 // Exists reports whether a record with that id exists.

@@ -101,9 +101,16 @@ func (tx *Tx) indexIDs(prefix []byte, k Kind, limit int) []ID {
 	return out
 }
 
-// GetOrNil returns the record, or nil if there is none.
+// GetOrNil returns the record, or nil if there is none. In a read transaction (Read) the record
+// comes through the read cache and is shared: it must not be modified (Tx.Get returns a copy).
 func (tx *Tx) GetOrNil(id ID) (*Node, error) {
-	n, err := getNode(tx.txn, id)
+	var n *Node
+	var err error
+	if tx.reader != nil {
+		n, err = tx.reader.node(id)
+	} else {
+		n, err = getNode(tx.txn, id)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
