@@ -14,11 +14,13 @@ import (
 	"syscall"
 )
 
-// removeEmptyMemtables removes the zero-length memtable write-ahead logs (NNNNN.mem) of dir
-// before Badger opens it. Badger creates one with os.OpenFile(O_CREATE) and only then sizes it
-// and writes its header (z.OpenMmapFile, logFile.bootstrap), so a process killed in between
-// leaves an empty file, which Badger then refuses to open ("while opening fid: N ... Create a new
-// file"). A zero-length file holds no write, so removing it loses nothing; a file with any byte
+// removeEmptyMemtables removes the zero-length memtable write-ahead logs (NNNNN.mem) and value
+// log files (NNNNNN.vlog) of dir before Badger opens it. Badger creates both kinds with
+// os.OpenFile(O_CREATE) and only then sizes them and writes their header (z.OpenMmapFile,
+// logFile.bootstrap), so a process killed in between leaves an empty file, which Badger then
+// refuses to open ("while opening fid: N ... Create a new file", or for a value log "During
+// db.vlog.open ... Create a new file"). A closed value log is truncated to its end, never below
+// its header, so a zero-length one can only come from such a kill, and no value points into it. A zero-length file holds no write, so removing it loses nothing; a file with any byte
 // in it is left to Badger. Nothing is removed unless Badger's directory lock (an flock on the
 // directory) can be taken: a process using the store may be between those two steps, and
 // badger.Open reports that the directory is in use.
@@ -44,6 +46,9 @@ func removeEmptyMemtables(dir string, lg *slog.Logger) error {
 	}
 	for _, e := range entries {
 		num, ok := strings.CutSuffix(e.Name(), ".mem")
+		if !ok {
+			num, ok = strings.CutSuffix(e.Name(), ".vlog")
+		}
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
@@ -53,15 +58,15 @@ func removeEmptyMemtables(dir string, lg *slog.Logger) error {
 		p := filepath.Join(dir, e.Name())
 		fi, err := os.Lstat(p)
 		if err != nil {
-			return fmt.Errorf("stat memtable file: %w", err)
+			return fmt.Errorf("stat log file: %w", err)
 		}
 		if !fi.Mode().IsRegular() || fi.Size() != 0 {
 			continue
 		}
 		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("remove empty memtable file: %w", err)
+			return fmt.Errorf("remove empty log file: %w", err)
 		}
-		lg.Warn("removed an empty memtable file, left by a process killed while Badger was creating it (it held no data)", "file", p)
+		lg.Warn("removed an empty Badger log file, left by a process killed while Badger was creating it (it held no data)", "file", p)
 	}
 	return nil
 }

@@ -157,8 +157,8 @@ func TestOpenAfterKillAtMemtableCreation(t *testing.T) {
 	}
 }
 
-// TestRemoveEmptyMemtablesKeepsData: only zero-length NNNNN.mem files are removed; a memtable
-// file holding anything at all (a single byte, a header of zeros), other files and other names
+// TestRemoveEmptyMemtablesKeepsData: only zero-length NNNNN.mem and NNNNNN.vlog files are
+// removed; a log file holding anything at all (a single byte, a header of zeros), other files and other names
 // are left alone, and nothing is removed while another holder has the directory locked.
 func TestRemoveEmptyMemtablesKeepsData(t *testing.T) {
 	dir := t.TempDir()
@@ -167,6 +167,7 @@ func TestRemoveEmptyMemtablesKeepsData(t *testing.T) {
 		"00002.mem":    0,
 		"00003.mem":    20 << 10,
 		"000004.vlog":  0,
+		"000007.vlog":  20,
 		"000005.sst":   0,
 		"x.mem":        0,
 		"00006.mem.gz": 0,
@@ -202,7 +203,7 @@ func TestRemoveEmptyMemtablesKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name := range files {
-		if got, want := exists(name), name != "00002.mem"; got != want {
+		if got, want := exists(name), name != "00002.mem" && name != "000004.vlog"; got != want {
 			t.Errorf("%s exists = %v, want %v", name, got, want)
 		}
 	}
@@ -211,5 +212,49 @@ func TestRemoveEmptyMemtablesKeepsData(t *testing.T) {
 	}
 	if err := removeEmptyMemtables(filepath.Join(dir, "missing"), slog.New(slog.DiscardHandler)); err != nil {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+// A zero-length value log, as a kill between its creation and its sizing leaves it, used to make
+// Badger refuse the store ("During db.vlog.open ... Create a new file"); it is removed and the
+// store opens with its records.
+func TestOpenWithEmptyValueLog(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id ID
+	if err := s.Update(func(tx *Tx) error {
+		var err error
+		if id, err = tx.NewID(KindPerson); err != nil {
+			return err
+		}
+		return tx.Put(&Node{ID: id, Kind: KindPerson, Key: "badia-bitar", Name: "Badia Bitar"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	last := 0
+	vlogs, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	for _, v := range vlogs {
+		var n int
+		if _, err := fmt.Sscanf(filepath.Base(v), "%06d.vlog", &n); err == nil && n > last {
+			last = n
+		}
+	}
+	empty := filepath.Join(dir, fmt.Sprintf("%06d.vlog", last+1))
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open with an empty %s: %v", filepath.Base(empty), err)
+	}
+	defer s.Close()
+	if n, err := s.GetByKey("badia-bitar"); err != nil || n.ID != id {
+		t.Fatalf("GetByKey after reopening = %v, %v", n, err)
 	}
 }
