@@ -154,6 +154,9 @@ type level struct {
 // reads all of it at once (Loaders.Fetch) — one store round trip per depth, whatever the data,
 // and no loader wait.
 func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
+	if !hasSubSelections(sel) {
+		return // only scalars asked for (a point lookup): nothing below to read
+	}
 	l := loaders.For(ctx)
 	cur := []level{{nodes, sel}}
 	for depth := 0; depth < maxPrefetchDepth && len(cur) > 0; depth++ {
@@ -203,6 +206,17 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 		}
 		cur = next
 	}
+}
+
+// hasSubSelections reports whether any field of sel selects fields of its own (fragments count
+// as such: collecting them is left to expand).
+func hasSubSelections(sel ast.SelectionSet) bool {
+	for _, s := range sel {
+		if f, ok := s.(*ast.Field); !ok || len(f.SelectionSet) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // expand lists the branches below one level: one per selected field that links to records, lists

@@ -69,6 +69,14 @@ func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
 // GetByKey returns the record that owns an external key, or ErrNotFound: Lookup and Get in one
 // round trip.
 func (s *Store) GetByKey(key string) (*Node, error) {
+	// A record in the read cache is the last acknowledged version of it (every write drops what it
+	// changes before it is acknowledged), so a cached owner of the key answers without opening a
+	// transaction.
+	if id, ok := s.cache.keyHint(key); ok {
+		if n := s.cache.get(id); n != nil && n.Key == key {
+			return n, nil
+		}
+	}
 	var n *Node
 	err := s.read(func(r *reader) error {
 		if id, ok := s.cache.keyHint(key); ok {
