@@ -4,14 +4,11 @@ package main
 // kgql binary (built by TestMain) on stores in temporary directories. Helpers are prefixed cli.
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -57,23 +54,7 @@ func cliGenFile(t *testing.T, seed uint64, people int) string {
 // cliRunIn is kgqlRun with standard input (nil: none) and a 60 s bound.
 func cliRunIn(t *testing.T, dir string, stdin io.Reader, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, kgqlBin, args...)
-	cmd.Env, cmd.Dir, cmd.Stdin = kgqlEnv(), dir, stdin
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("kgql %v did not finish within 60 s; stderr:\n%s", args, stderr.String())
-	case errors.As(err, &ee):
-		return ee.ExitCode(), stdout.String(), stderr.String()
-	case err != nil:
-		t.Fatalf("kgql %v: %v", args, err)
-	}
-	return 0, stdout.String(), stderr.String()
+	return kgqlRunWith(t, dir, kgqlEnv(), stdin, 60*time.Second, args...)
 }
 
 // cliOK runs kgql (in a fresh working directory, no KGQL_* environment) and fails the test

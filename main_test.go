@@ -185,17 +185,23 @@ func (p *kgqlProc) stop(t *testing.T) {
 // and stderr.
 func kgqlRun(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return kgqlRunWith(t, dir, env, nil, 30*time.Second, args...)
+}
+
+// kgqlRunWith is kgqlRun with standard input (nil: none) and a bound of its own.
+func kgqlRunWith(t *testing.T, dir string, env []string, stdin io.Reader, bound time.Duration, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kgqlBin, args...)
-	cmd.Env, cmd.Dir = env, dir
+	cmd.Env, cmd.Dir, cmd.Stdin = env, dir, stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("kgql %v did not finish within 30 s; stderr:\n%s", args, stderr.String())
+		t.Fatalf("kgql %v did not finish within %s; stderr:\n%s", args, bound, stderr.String())
 	case errors.As(err, &ee):
 		return ee.ExitCode(), stdout.String(), stderr.String()
 	case err != nil:
