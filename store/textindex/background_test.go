@@ -12,15 +12,7 @@ import (
 // and returns it with the release of the hold. The index is closed when the test ends.
 func attachHeld(t *testing.T, s *store.Store, dir string) (*Index, func()) {
 	t.Helper()
-	ix, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := ix.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	ix := openIndex(t, dir)
 	release := ix.HoldCatchUp()
 	t.Cleanup(release)
 	if err := AttachBackground(s, ix, nil); err != nil {

@@ -28,15 +28,7 @@ const waitTimeout = 10 * time.Second
 // (before the store, whose cleanup was registered first).
 func attach(t *testing.T, s *store.Store, dir string) *Index {
 	t.Helper()
-	ix, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := ix.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	ix := openIndex(t, dir)
 	if err := Attach(s, ix, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -541,4 +533,19 @@ func TestBulkLoadWhileClosed(t *testing.T) {
 	if h := find(t, ix, "girofle"); !slices.Equal(ids(h), []store.ID{last}) {
 		t.Errorf("girofle: %v", ids(h))
 	}
+}
+
+// openIndex opens an index in dir ("" in memory) and closes it when the test ends.
+func openIndex(t *testing.T, dir string) *Index {
+	t.Helper()
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return ix
 }
