@@ -50,6 +50,9 @@ type Options struct {
 	// MaxComplexity refuses operations whose cost (graph/complexity.go) is higher, with
 	// QUERY_TOO_COMPLEX. Zero means DefaultMaxComplexity.
 	MaxComplexity int
+	// Limits bound the shape and the running time of an operation (graph/limits.go); zero
+	// fields take their defaults.
+	Limits Limits
 	// TextMatch answers `text: {search:}` filters from a full-text index (see Resolver.TextMatch).
 	// Nil falls back to the store's word index.
 	TextMatch func(text string, kinds []store.Kind, limit int) ([]store.ID, error)
@@ -141,7 +144,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	applyLimits(srv, opts.Limits, opts.MaxComplexity)
 	srv.Use(strictEnums{schema: es.Schema()})
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
