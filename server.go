@@ -251,11 +251,22 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 func importFiles(args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	data := dataFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseToolFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return errors.New("import: name at least one FILE (or - for standard input)")
+	}
+	// A file that cannot be read is refused before the store is opened (opening creates it).
+	for _, name := range fs.Args() {
+		if name == "-" {
+			continue
+		}
+		if fi, err := os.Stat(name); err != nil {
+			return err
+		} else if fi.IsDir() {
+			return fmt.Errorf("import: %s is a directory", name)
+		}
 	}
 	s, err := openStore(store.Options{Dir: *data, Logger: log})
 	if err != nil {
@@ -361,7 +372,7 @@ func withStore(name string, args []string, log *slog.Logger, decl func(*flag.Fla
 	if decl != nil {
 		decl(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseToolFlags(fs, args); err != nil {
 		return err
 	}
 	s, err := openStore(store.Options{Dir: *data, Logger: log})
@@ -373,6 +384,44 @@ func withStore(name string, args []string, log *slog.Logger, decl func(*flag.Fla
 		err = cerr
 	}
 	return err
+}
+
+// parseToolFlags parses a data tool's command line, where flags may come before, between or after
+// the file names ("kgql import facts.ndjson -data ./other"): every argument that looks like a flag
+// ("-x", "--x", "-x=v"; not "-", which names standard input) is a flag, and a flag that takes a
+// value takes the next argument; "--" ends the flags. An unknown flag, a flag without its value or
+// a bad value is an error before any store is opened. The other arguments, in order, are fs.Args().
+func parseToolFlags(fs *flag.FlagSet, args []string) error {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			return fs.Parse([]string{a}) // unknown (or -h): the flag package's message and usage
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 == len(args) {
+			return fs.Parse([]string{a}) // "flag needs an argument"
+		}
+		i++
+		flags = append(flags, args[i])
+	}
+	return fs.Parse(append(append(flags, "--"), rest...))
 }
 
 func exportStore(args []string, log *slog.Logger) error {
