@@ -7,6 +7,7 @@
 //	kgql backup  [-data DIR] [-o FILE]
 //	kgql restore [-data DIR] [-force] FILE
 //	kgql gen     [-people N] [-seed S] [-o FILE]
+//	kgql token   add|list|remove -tokens FILE [-name NAME] [-role ROLE]
 //
 // Flags win over the environment (KGQL_ADDR, KGQL_DATA, KGQL_CORS_ORIGINS, KGQL_SEED). This file
 // only reads configuration and wires the parts together; the logic lives in graph/ and store/.
@@ -65,6 +66,8 @@ func main() {
 		err = restoreStore(args, log)
 	case "gen":
 		err = genGraph(args)
+	case "token":
+		err = tokenCommand(args, os.Stdout)
 	case "help":
 		usage(os.Stdout)
 		return
@@ -91,6 +94,11 @@ func usage(w io.Writer) {
   kgql backup  [-data DIR] [-o FILE]    full backup (default: standard output)
   kgql restore [-data DIR] [-force] FILE  load a backup into an empty store (-force: replace)
   kgql gen     [-people N] [-seed S] [-o FILE]  write a synthetic graph (NDJSON) for tests and benchmarks
+  kgql token add    -tokens FILE -name NAME -role reader|writer|admin   print a new token once, store its hash
+  kgql token list   -tokens FILE                names and roles of the tokens in FILE
+  kgql token remove -tokens FILE -name NAME     remove a token (then SIGHUP the server)
+
+kgql serve -h lists the server's flags (credentials, limits, memory).
 `)
 }
 
@@ -124,11 +132,21 @@ func serve(args []string, log *slog.Logger) error {
 	origins := fs.String("cors-origins", env("KGQL_CORS_ORIGINS", strings.Join(graph.DefaultCORSOrigins, ",")),
 		"comma-separated origins allowed by CORS and for websocket upgrades (env KGQL_CORS_ORIGINS)")
 	mem := memoryFlags(fs)
+	sec := securityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	// Credentials are read before anything is bound or opened: a bad token file or key refuses
+	// to start, with the line at fault.
+	authn, err := sec.authenticator()
+	if err != nil {
+		return err
+	}
+	if err := sec.checkBind(*addr, authn); err != nil {
+		return err
 	}
 	opts, err := mem.storeOptions(*data, log)
 	if err != nil {
@@ -143,6 +161,11 @@ func serve(args []string, log *slog.Logger) error {
 	// the background once the store is open (see textindex.AttachBackground).
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		return err
+	}
+	hopts, err := sec.handlerOptions(fs, authn, isLoopback(ln.Addr()), ln.Addr().String(), log)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	var ready atomic.Pointer[http.Handler]
@@ -198,8 +221,10 @@ func serve(args []string, log *slog.Logger) error {
 		}
 	}()
 
-	h := graph.NewHandler(graph.Options{Store: s, Text: ix, Logger: log, CORSOrigins: splitList(*origins)})
+	hopts.Store, hopts.Text, hopts.Logger, hopts.CORSOrigins = s, ix, log, splitList(*origins)
+	h := graph.NewHandler(hopts)
 	ready.Store(&h)
+	go reloadOnHUP(ctx, sec, log)
 	log.Info("kgql serving", "url", "http://"+ln.Addr().String()+"/", "data", *data,
 		"store_open", openTook.Round(time.Millisecond/10), "since_main", time.Since(mainStart).Round(time.Millisecond/10), "text_index", ix.Status().State)
 	select {

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -44,9 +45,29 @@ type Options struct {
 	MaxBodyBytes int64
 	// PlaygroundQuery is the query the playground opens with. Empty means ExampleQuery.
 	PlaygroundQuery string
-	// Authorize is the authorization point of every mutation and of /admin/backup. Nil means
-	// AllowAll.
+	// Policy says who may do what (graph/policy.go): who the callers are (Policy.Auth) and
+	// whether reads need a credential. The zero Policy is open: every caller may do everything.
+	Policy Policy
+	// Authorize is the authorization point of every operation, mutation and /admin route. Nil
+	// means PolicyAuthorize(Policy).
 	Authorize func(ctx context.Context, a Action) error
+	// DisableIntrospection refuses __schema and __type queries.
+	DisableIntrospection bool
+	// Rate is the requests per second allowed to one client (graph/guard.go), with Burst; zero
+	// means no per-client rate limit.
+	Rate  float64
+	Burst int
+	// MaxInFlight is how many requests may run at once; more are shed with 503. Zero means
+	// DefaultMaxInFlight; negative, no cap.
+	MaxInFlight int
+	// WSMaxOperations, WSMaxMessageBytes and WSWriteTimeout bound a websocket (graph/wsconn.go);
+	// zero means their defaults.
+	WSMaxOperations   int
+	WSMaxMessageBytes int64
+	WSWriteTimeout    time.Duration
+	// OnRefuse, if set, is told of every request or operation refused by a limit or the policy
+	// ("auth", "rate", "in_flight", "ws_operations", "ws_slow"), e.g. to count them.
+	OnRefuse func(kind string)
 	// MaxComplexity refuses operations whose cost (graph/complexity.go) is higher, with
 	// QUERY_TOO_COMPLEX. Zero means DefaultMaxComplexity.
 	MaxComplexity int
@@ -61,6 +82,10 @@ type Options struct {
 	// when that is nil. Nil: `search` matches names only (store.SearchNames).
 	Text *textindex.Index
 }
+
+// DefaultMaxInFlight is the default cap on requests running at once: at the 0.3–2 ms a request
+// takes on two cores, 512 waiting requests are about half a second of work.
+const DefaultMaxInFlight = 512
 
 // DefaultMaxComplexity is the default cost limit of an operation. The cost is an upper bound
 // (page sizes multiplied down the query): two nested pages of 100 with rich selections and lists
@@ -118,8 +143,25 @@ func NewHandler(opts Options) http.Handler {
 		opts.PlaygroundQuery = ExampleQuery
 	}
 	if opts.Authorize == nil {
-		opts.Authorize = AllowAll
+		opts.Authorize = PolicyAuthorize(opts.Policy)
 	}
+	if opts.MaxInFlight == 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.WSMaxOperations <= 0 {
+		opts.WSMaxOperations = DefaultWSMaxOperations
+	}
+	if opts.WSMaxMessageBytes <= 0 {
+		opts.WSMaxMessageBytes = DefaultWSMaxMessageBytes
+	}
+	if opts.WSWriteTimeout <= 0 {
+		opts.WSWriteTimeout = DefaultWSWriteTimeout
+	}
+	refused := opts.OnRefuse
+	if refused == nil {
+		refused = func(string) {}
+	}
+	rl := newRateLimiter(opts.Rate, opts.Burst)
 	if opts.MaxComplexity == 0 {
 		opts.MaxComplexity = DefaultMaxComplexity
 	}
@@ -134,20 +176,27 @@ func NewHandler(opts Options) http.Handler {
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
+		InitFunc:              wsInit(opts.Policy, log, refused),
+		PayloadReadLimit:      &opts.WSMaxMessageBytes,
 		// The origin was checked by wsOriginGate with the CORS rules, before this runs.
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true}},
+		Implementation: wsImplementation{accept: websocket.AcceptOptions{InsecureSkipVerify: true},
+			writeTimeout: opts.WSWriteTimeout, onSlow: func() { refused("ws_slow") }},
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(unsupportedTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
-	srv.Use(extension.Introspection{})
+	if !opts.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(authGate{authorize: opts.Authorize})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	applyLimits(srv, opts.Limits, opts.MaxComplexity)
 	srv.Use(strictEnums{schema: es.Schema()})
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
+	srv.AroundOperations(wsOperationLimits(opts.WSMaxOperations, rl, refused))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		h := next(loaders.With(ctx, loaders.New(opts.Store)))
 		if opts.Text == nil || opts.Text.Ready() || !strings.Contains(graphql.GetOperationContext(ctx).RawQuery, "search") {
@@ -166,7 +215,12 @@ func NewHandler(opts Options) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", c.Handler(wsOriginGate(c, limitBody(opts.MaxBodyBytes, srv))))
+	// Before GraphQL runs: CORS (preflights end there), who the caller is, their rate, the cap on
+	// requests in flight, the websocket origin check, the body limit.
+	guard := func(h http.Handler) http.Handler {
+		return authenticate(opts.Policy, log, refused, limitRate(rl, refused, limitInFlight(opts.MaxInFlight, refused, h)))
+	}
+	mux.Handle("/graphql", c.Handler(guard(withStatus(wsOriginGate(c, limitBody(opts.MaxBodyBytes, srv))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -177,9 +231,9 @@ func NewHandler(opts Options) http.Handler {
 		}
 		_ = json.NewEncoder(w).Encode(body)
 	})
-	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
-		if err := opts.Authorize(r.Context(), ActionBackup); err != nil {
-			writeHTTPError(w, http.StatusForbidden, CodeForbidden, "not allowed: backup")
+	mux.Handle("GET /admin/backup", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := askAuthorize(r.Context(), opts.Authorize, ActionBackup); err != nil {
+			writeRefusal(w, err, refused)
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -188,11 +242,18 @@ func NewHandler(opts Options) http.Handler {
 		if err := opts.Store.Backup(w); err != nil {
 			log.Error("online backup failed", "request_id", RequestID(r.Context()), "err", err)
 		}
-	})
+	})))
+	mux.Handle("/admin/", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := askAuthorize(r.Context(), opts.Authorize, ActionBackup); err != nil {
+			writeRefusal(w, err, refused)
+			return
+		}
+		writeHTTPError(w, http.StatusNotFound, CodeNotFound, "no such admin route: "+r.URL.Path)
+	})))
 	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
 	mux.Handle("/", pg)
 	mux.Handle("/playground/", pg)
-	return withRequestIDs(mux)
+	return withRequestIDs(withRemote(mux))
 }
 
 // textIndexWarning adds extensions.textIndex to the response of an operation that may use the
@@ -264,11 +325,32 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
+// writeRefusal answers a request the authorization point refused: 401 with WWW-Authenticate, or
+// 403.
+func writeRefusal(w http.ResponseWriter, err error, refused func(string)) {
+	refused("auth")
+	var ce *codedError
+	if !errors.As(err, &ce) {
+		ce = &codedError{code: CodeForbidden, msg: "not allowed"}
+	}
+	status := statusFor(ce)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kgql"`)
+	}
+	writeJSONError(w, status, ce.msg, map[string]any{"code": ce.code})
+}
+
 // writeHTTPError answers a request refused before GraphQL runs, in the GraphQL error shape.
 func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSONError(w, status, msg, map[string]any{"code": code})
+}
+
+// writeJSONError writes one GraphQL-shaped error with its extensions.
+func writeJSONError(w http.ResponseWriter, status int, msg string, ext map[string]any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-		"message": msg, "extensions": map[string]any{"code": code},
+		"message": msg, "extensions": ext,
 	}}})
 }

@@ -16,24 +16,33 @@ import (
 // Action names what a caller asks to do, for the authorization point.
 type Action string
 
-// The actions.
+// The actions (graph/policy.go says who may do each).
 const (
-	ActionWrite  Action = "write"  // any mutation
-	ActionBackup Action = "backup" // GET /admin/backup
+	ActionRead    Action = "read"    // any query
+	ActionWrite   Action = "write"   // any mutation
+	ActionCascade Action = "cascade" // deleteNode(cascade: true)
+	ActionBackup  Action = "backup"  // GET /admin/backup (and every /admin route)
 )
 
-// AllowAll is the default Authorize: every caller may do everything. (The hardening issue brings
-// real policies; every mutation and admin endpoint already goes through Options.Authorize.)
+// AllowAll is the open policy's Authorize: every caller may do everything (see PolicyAuthorize).
 func AllowAll(context.Context, Action) error { return nil }
 
 // authorize is the single authorization point of writes and admin endpoints.
 func (r *Resolver) authorize(ctx context.Context, a Action) error {
-	if err := r.Authorize(ctx, a); err != nil {
+	return askAuthorize(ctx, r.Authorize, a)
+}
+
+// askAuthorize asks an Authorize function about an action. A refusal is always a codedError
+// (FORBIDDEN unless the function chose UNAUTHENTICATED), and it sets the HTTP status of the
+// response (401 or 403) when the request came over HTTP.
+func askAuthorize(ctx context.Context, authorize func(context.Context, Action) error, a Action) error {
+	if err := authorize(ctx, a); err != nil {
 		var ce *codedError
-		if errors.As(err, &ce) {
-			return ce
+		if !errors.As(err, &ce) {
+			ce = &codedError{code: CodeForbidden, msg: "not allowed: " + string(a)}
 		}
-		return &codedError{code: CodeForbidden, msg: "not allowed: " + string(a)}
+		setStatus(ctx, statusFor(ce))
+		return ce
 	}
 	return nil
 }
@@ -131,6 +140,11 @@ func (r *Resolver) resolveRef(ref string) (store.ID, error) {
 func (r *Resolver) deleteRecord(ctx context.Context, ref string, only store.Kind, cascade bool) (*model.DeletePayload, error) {
 	if err := r.authorize(ctx, ActionWrite); err != nil {
 		return nil, err
+	}
+	if cascade {
+		if err := r.authorize(ctx, ActionCascade); err != nil {
+			return nil, err
+		}
 	}
 	id, err := r.resolveRef(ref)
 	if err != nil {

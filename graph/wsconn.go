@@ -1,0 +1,236 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Websocket limits (graphql-transport-ws at /graphql):
+//
+//   - a message larger than WSMaxMessageBytes closes the socket (1009 "message too big", from
+//     the websocket library);
+//   - at most WSMaxOperations operations run at once on one socket; one more is answered with
+//     an error (RATE_LIMITED) and the socket stays open;
+//   - every operation takes a token of its client's rate bucket (guard.go), as an HTTP request
+//     does; over it, the operation is answered with RATE_LIMITED;
+//   - a slow reader: a message the server cannot hand to the peer within WSWriteTimeout (the
+//     peer does not read, so the connection's buffers are full) closes the socket with 1008
+//     "policy violation: slow consumer"; a client resumes by reconnecting.
+
+// Websocket defaults.
+const (
+	DefaultWSMaxOperations   = 100
+	DefaultWSMaxMessageBytes = 1 << 20
+	DefaultWSWriteTimeout    = 10 * time.Second
+)
+
+// CloseSlowConsumer is the close code of a socket whose peer does not read what it is sent.
+const CloseSlowConsumer = int(websocket.StatusPolicyViolation)
+
+// connLimits is one socket's state for its limits, in the context of its operations.
+type connLimits struct{ active atomic.Int32 }
+
+type connLimitsKey struct{}
+
+func withConnLimits(ctx context.Context) context.Context {
+	return context.WithValue(ctx, connLimitsKey{}, &connLimits{})
+}
+
+// wsOperationLimits caps the operations running at once on one socket and applies the client's
+// rate to each. It is an AroundOperations middleware; HTTP operations pass through.
+func wsOperationLimits(maxOps int, rl *rateLimiter, onRefuse func(string)) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		cl, ok := ctx.Value(connLimitsKey{}).(*connLimits)
+		if !ok {
+			return next(ctx)
+		}
+		if rl != nil {
+			if ok, wait := rl.allow(clientOf(ctx, remoteOf(ctx)), time.Now()); !ok {
+				onRefuse("rate")
+				return refusal(ctx, CodeRateLimited, "too many requests: slow down and retry after "+retryAfter(wait)+" s",
+					map[string]any{"retryAfter": retryAfter(wait)})
+			}
+		}
+		if n := cl.active.Add(1); int(n) > maxOps {
+			cl.active.Add(-1)
+			onRefuse("ws_operations")
+			return refusal(ctx, CodeRateLimited, "too many operations at once on this websocket",
+				map[string]any{"reason": "operations", "max": maxOps})
+		}
+		h := next(ctx)
+		var once sync.Once
+		done := func() { once.Do(func() { cl.active.Add(-1) }) }
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			if resp == nil {
+				done()
+			} else if op := graphql.GetOperationContext(ctx); op.Operation == nil || op.Operation.Operation != ast.Subscription {
+				done() // a query or mutation has one response
+			}
+			return resp
+		}
+	}
+}
+
+// refusal is a one-response operation answered with an error of code.
+func refusal(ctx context.Context, code, msg string, ext map[string]any) graphql.ResponseHandler {
+	sent := false
+	return func(ctx context.Context) *graphql.Response {
+		if sent {
+			return nil
+		}
+		sent = true
+		e := map[string]any{"code": code}
+		for k, v := range ext {
+			e[k] = v
+		}
+		return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: e}}}
+	}
+}
+
+type remoteKey struct{}
+
+// remoteOf is the remote address of the request that opened the socket.
+func remoteOf(ctx context.Context) string {
+	s, _ := ctx.Value(remoteKey{}).(string)
+	return s
+}
+
+// withRemote keeps the remote address in the request's context (for the websocket's rate
+// bucket; http.Request.RemoteAddr is out of reach there).
+func withRemote(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), remoteKey{}, r.RemoteAddr)))
+	})
+}
+
+// wsImplementation adapts github.com/coder/websocket to gqlgen's websocket transport, like
+// gqlgen's own adapter, with a write timeout: a write that cannot complete within it (a slow or
+// stalled reader) closes the socket with CloseSlowConsumer.
+type wsImplementation struct {
+	accept       websocket.AcceptOptions
+	writeTimeout time.Duration
+	onSlow       func()
+}
+
+func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	for k, vs := range o.ResponseHeader {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	opts := i.accept
+	for _, p := range o.Subprotocols {
+		if !slices.Contains(opts.Subprotocols, p) {
+			opts.Subprotocols = append(opts.Subprotocols, p)
+		}
+	}
+	c, err := websocket.Accept(w, r, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return &wsConn{c: c, writeTimeout: i.writeTimeout, onSlow: i.onSlow}, nil
+}
+
+type wsConn struct {
+	c            *websocket.Conn
+	writeTimeout time.Duration
+	onSlow       func()
+
+	mu       sync.Mutex
+	deadline *time.Timer
+	closing  bool
+}
+
+func (c *wsConn) Close() error {
+	c.mu.Lock()
+	c.stopDeadline()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing { // WriteClose's goroutine closes the connection after the handshake
+		return nil
+	}
+	return c.c.CloseNow()
+}
+
+func (c *wsConn) NextReader() (int, io.Reader, error) {
+	t, data, err := c.c.Read(context.Background())
+	if err != nil {
+		switch websocket.CloseStatus(err) {
+		case websocket.StatusNormalClosure, websocket.StatusNoStatusRcvd:
+			return int(t), nil, transport.ErrWebsocketClosed
+		}
+		return int(t), nil, err
+	}
+	return int(t), bytes.NewReader(data), nil
+}
+
+func (c *wsConn) WriteJSON(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
+	defer cancel()
+	err = c.c.Write(ctx, websocket.MessageText, data)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if c.onSlow != nil {
+			c.onSlow()
+		}
+		_ = c.WriteClose(CloseSlowConsumer, "policy violation: slow consumer")
+	}
+	return err
+}
+
+func (c *wsConn) WriteClose(code int, msg string) error {
+	c.mu.Lock()
+	c.stopDeadline()
+	if c.closing {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closing = true
+	c.mu.Unlock()
+	go func() { _ = c.c.Close(websocket.StatusCode(code), msg) }() // the handshake may wait for the peer
+	return nil
+}
+
+func (c *wsConn) Subprotocol() string { return c.c.Subprotocol() }
+
+func (c *wsConn) SetReadLimit(n int64) { c.c.SetReadLimit(n) }
+
+func (c *wsConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopDeadline()
+	if t.IsZero() {
+		return nil
+	}
+	d := time.Until(t)
+	if d <= 0 {
+		return c.c.CloseNow()
+	}
+	c.deadline = time.AfterFunc(d, func() { _ = c.c.CloseNow() })
+	return nil
+}
+
+func (c *wsConn) stopDeadline() {
+	if c.deadline != nil {
+		c.deadline.Stop()
+		c.deadline = nil
+	}
+}
