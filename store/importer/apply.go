@@ -20,11 +20,9 @@ const chunkSize = 2000
 // returns Errors and writes nothing.
 func Import(s *store.Store, r io.Reader, name string) (*Result, error) {
 	start := time.Now()
-	recs, err := Parse(r, name)
-	if err != nil {
-		return nil, err
-	}
-	res, err := Write(s, recs, name)
+	pr := &problems{name: name}
+	recs, in := parse(r, pr)
+	res, err := write(s, recs, pr, in) // resolves even after bad lines, to report every problem
 	if res != nil {
 		res.Duration = time.Since(start)
 	}
@@ -53,9 +51,14 @@ type plan struct {
 // Write holds the store's write lock from resolution to the last chunk, so no other writer of this
 // process can delete or create a record the plan relies on in between.
 func Write(s *store.Store, recs []*record, name string) (*Result, error) {
+	return write(s, recs, &problems{name: name}, parsed{})
+}
+
+// write is Write after parse, which found the problems in pr (if any) and in.
+func write(s *store.Store, recs []*record, pr *problems, in parsed) (*Result, error) {
 	unlock := s.LockWrites()
 	defer unlock()
-	p, err := resolve(s, recs, name)
+	p, err := resolve(s, recs, pr, in)
 	if err != nil {
 		return nil, err
 	}

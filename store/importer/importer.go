@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -21,9 +22,15 @@ type LineError struct {
 	Line   int
 	Field  string // empty when the problem is the whole record
 	Reason string
+	// More, on the last entry of a list cut at MaxErrors, is how many problems were found beyond
+	// the list; that entry (Line 0) stands for them: "FILE: … and N more problems (T in all)".
+	More int
 }
 
 func (e LineError) Error() string {
+	if e.More > 0 {
+		return e.File + ": " + e.Reason
+	}
 	loc := fmt.Sprintf("%s:%d", e.File, e.Line)
 	if e.Field != "" {
 		return loc + ": " + e.Field + ": " + e.Reason
@@ -31,11 +38,83 @@ func (e LineError) Error() string {
 	return loc + ": " + e.Reason
 }
 
-// Errors is the list of problems that made an import write nothing. It wraps store.ErrInvalid.
+// Errors is the list of problems that made an import write nothing, in line order (the problems
+// of one line in the order of the stages that found them). It wraps store.ErrInvalid.
+//
+// An import reports every problem of every stage in one run: parsing and the checks of each line
+// (JSON, type, fields, dates, enums, keys), then resolution against the input and the store
+// (references, kinds of references and keys), then the checks of the records as a whole (required
+// fields over all the lines of a record, natural identities, parent cycles). The list holds the
+// first MaxErrors problems by line; when there are more, a last entry with More > 0 says how many
+// (Total counts them all). A problem is reported once, where it is, and not again as the cause of
+// others:
+//
+//   - a line that is not a JSON object or has no known type gives no record: later stages skip it,
+//     and a reference to the key it names (found even in broken JSON when it reads "key": "…")
+//     is not reported as a reference to nothing;
+//   - a line with bad fields is still resolved as far as it goes: its valid key defines the key
+//     for the others, its valid references are checked, a field it gives but gets wrong is not
+//     reported again as missing, and it is checked for parent cycles;
+//   - a record with a problem of its own or a reference that resolves to nothing is not matched by
+//     natural identity (its identity is unknown); it stands as a record of its own;
+//   - when the input cannot be read to its end (a line over 16 MiB), only the lines read are
+//     checked, and not against the rest of the input or the store.
 type Errors []LineError
 
-// MaxErrors caps how many problems one import reports.
+// MaxErrors caps how many problems one import lists.
 const MaxErrors = 50
+
+// Total is how many problems were found, listed or not.
+func (es Errors) Total() int {
+	n := 0
+	for _, e := range es {
+		if e.More > 0 {
+			n += e.More
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// problems collects the problems of one import: the first MaxErrors by line, and their number.
+type problems struct {
+	name  string
+	list  Errors
+	total int
+}
+
+func (p *problems) add(e LineError) {
+	e.File = p.name
+	p.total++
+	p.list = append(p.list, e)
+	if len(p.list) >= 4*MaxErrors {
+		p.trim()
+	}
+}
+
+// trim keeps the first MaxErrors problems by line (stable: a line's problems stay in the order of
+// the stages).
+func (p *problems) trim() {
+	p.list = sortErrors(p.list)
+	if len(p.list) > MaxErrors {
+		p.list = p.list[:MaxErrors]
+	}
+}
+
+// err returns the problems as Errors, or nil when there are none.
+func (p *problems) err() error {
+	if p.total == 0 {
+		return nil
+	}
+	p.trim()
+	out := slices.Clone(p.list)
+	if more := p.total - len(out); more > 0 {
+		out = append(out, LineError{File: p.name, More: more,
+			Reason: fmt.Sprintf("… and %d more problems (%d in all)", more, p.total)})
+	}
+	return out
+}
 
 func (es Errors) Error() string {
 	var b strings.Builder
@@ -84,7 +163,20 @@ type record struct {
 	// idNS and ident: the natural identity of the record this line creates on its own
 	// (lineIdentity), set by resolve for a new record of a kind with one; the bulk load reuses it.
 	idNS, ident string
+	// bad marks a line that will not be written, with what is wrong (see Errors): bit i of
+	// formats[kind] (and citesBit) for a field given with a bad value, badLine for any problem
+	// of the line's own, badRef for a reference that resolves to nothing, badKey for a key of
+	// another kind. It is 0 for every line of an import that writes.
+	bad uint32
 }
+
+// Bits of record.bad (the low bits are fields, in the order of formats[kind]).
+const (
+	badKey   = 1 << 28
+	badRef   = 1 << 29
+	badLine  = 1 << 30
+	citesBit = 1 << 31
+)
 
 // fval is the value of one field of a record.
 type fval struct {
@@ -115,10 +207,31 @@ func (r *record) ref(rel store.Rel) (string, bool) {
 }
 
 // Parse reads NDJSON records from r. name is used in error messages (a file name, "-", "seed").
-// Blank lines and lines starting with "//" are skipped. It returns every record, or Errors.
+// Blank lines and lines starting with "//" are skipped. It returns every record, or Errors (every
+// problem of every line: see Errors).
 func Parse(r io.Reader, name string) ([]*record, error) {
+	pr := &problems{name: name}
+	recs, _ := parse(r, pr)
+	if err := pr.err(); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// parsed is what parse learned besides the records.
+type parsed struct {
+	// failed holds the keys named by lines that gave no record or a record without its key: a
+	// reference to one of them is not reported again (see Errors).
+	failed map[string]bool
+	// cut: the input could not be read to its end.
+	cut bool
+}
+
+// parse reads every line of r, adds every problem of a line to pr, and returns the records: those
+// of the good lines, and those of the lines with bad fields (marked bad), for the later stages.
+func parse(r io.Reader, pr *problems) ([]*record, parsed) {
 	var recs []*record
-	var errs Errors
+	out := parsed{failed: map[string]bool{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	line := 0
@@ -130,23 +243,44 @@ func Parse(r io.Reader, name string) ([]*record, error) {
 		}
 		rec, lerrs := parseLine(b, line)
 		for _, e := range lerrs {
-			e.File = name
-			errs = append(errs, e)
+			pr.add(e)
 		}
-		if len(errs) >= MaxErrors {
-			return nil, errs[:MaxErrors]
+		if len(lerrs) > 0 && (rec == nil || rec.key == "") {
+			if k := lineKey(b); k != "" {
+				out.failed[k] = true
+			}
 		}
 		if rec != nil {
 			recs = append(recs, rec)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		errs = append(errs, LineError{File: name, Line: line + 1, Reason: "unreadable: " + scanReason(err)})
+		pr.add(LineError{Line: line + 1, Reason: "unreadable: " + scanReason(err)})
+		out.cut = true
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	return recs, out
+}
+
+// keyPattern finds a "key" member in a line that may not be valid JSON.
+var keyPattern = regexp.MustCompile(`"key"\s*:\s*("(?:[^"\\]|\\.)*")`)
+
+// lineKey returns the key a line names, if it can be told: the "key" member of a JSON object, or
+// the first "key": "…" of a line that is not valid JSON (best effort); "" if none.
+func lineKey(b []byte) string {
+	var k string
+	var obj struct {
+		Key json.RawMessage `json:"key"`
 	}
-	return recs, nil
+	if json.Unmarshal(b, &obj) == nil {
+		if json.Unmarshal(obj.Key, &k) == nil {
+			return k
+		}
+		return ""
+	}
+	if m := keyPattern.FindSubmatch(b); m != nil && json.Unmarshal(m[1], &k) == nil {
+		return k
+	}
+	return ""
 }
 
 func scanReason(err error) string {
@@ -165,7 +299,9 @@ func parseLine(b []byte, line int) (*record, []LineError) {
 }
 
 // parseLineJSON is parseLine through encoding/json, for every line parseFast does not take: it
-// says what is wrong with a line.
+// says what is wrong with a line. A line that is a JSON object of a known type gives a record even
+// when some of its fields are wrong: the record holds the good fields and is marked bad (badLine,
+// and a bit for each field given with a bad value), for the later stages to check what they can.
 func parseLineJSON(b []byte, line int) (*record, []LineError) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -182,6 +318,7 @@ func parseLineJSON(b []byte, line int) (*record, []LineError) {
 	rec := &record{line: line, kind: kind}
 	var errs []LineError
 	bad := func(f, reason string) { errs = append(errs, LineError{Line: line, Field: f, Reason: reason}) }
+	var badKeyValue bool
 
 	known := fieldsByName[kind]
 	for name, v := range raw {
@@ -191,6 +328,7 @@ func parseLineJSON(b []byte, line int) (*record, []LineError) {
 		if name == "key" {
 			if json.Unmarshal(v, &rec.key) != nil || !store.ValidKey(rec.key) {
 				bad("key", "not a valid key (a slug such as \"adil-zaidi\", an ISO code such as \"MA-07\", or \"namespace:value\")")
+				rec.key, badKeyValue = "", true
 			}
 			continue
 		}
@@ -200,6 +338,7 @@ func parseLineJSON(b []byte, line int) (*record, []LineError) {
 			continue
 		}
 		f := &formats[kind][fi]
+		rec.bad |= 1 << fi // cleared below when the value is good
 		switch f.typ {
 		case fString, fDate, fEnum:
 			var s string
@@ -220,17 +359,24 @@ func parseLineJSON(b []byte, line int) (*record, []LineError) {
 			}
 			rec.vals = append(rec.vals, fval{f: f, i: fi, ss: ss})
 		case fCitations:
+			rec.bad &^= 1 << fi
 			dec := json.NewDecoder(bytes.NewReader(v))
 			dec.DisallowUnknownFields()
 			if dec.Decode(&rec.citations) != nil {
 				bad(name, "must be a list of {\"source\": KEY, \"excerpt\": TEXT}")
+				rec.citations, rec.bad = nil, rec.bad|citesBit
 				continue
 			}
 			for i, c := range rec.citations {
 				if c.Source == "" {
 					bad(fmt.Sprintf("%s[%d].source", name, i), "missing")
+					rec.bad |= citesBit
 				}
 			}
+			if rec.bad&citesBit != 0 { // keep the good ones, for the later stages
+				rec.citations = slices.DeleteFunc(rec.citations, func(c citation) bool { return c.Source == "" })
+			}
+			continue
 		case fRef:
 			var s string
 			if json.Unmarshal(v, &s) != nil || (s == "" && f.required) {
@@ -246,15 +392,17 @@ func parseLineJSON(b []byte, line int) (*record, []LineError) {
 			}
 			rec.vals = append(rec.vals, fval{f: f, i: fi, ss: ss})
 		}
+		rec.bad &^= 1 << fi
 	}
-	if rec.key == "" && keyRequired(kind) {
+	if rec.key == "" && keyRequired(kind) && !badKeyValue {
 		bad("key", "missing")
 	}
+	sortVals(rec)
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b LineError) int { return strings.Compare(a.Field, b.Field) })
-		return nil, errs
+		rec.bad |= badLine
+		return rec, errs
 	}
-	sortVals(rec)
 	return rec, nil
 }
 

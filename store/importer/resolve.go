@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -14,13 +15,29 @@ import (
 // resolve is the first pass: every reference is resolved against the input and the store, kinds
 // and required fields are checked, parent chains are checked for cycles, and each record gets the
 // ID it will write to. It reads the store in one transaction and writes nothing (it may allocate
-// IDs, which at worst leaves a gap).
-func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
-	var errs Errors
+// IDs, which at worst leaves a gap; none once a problem is known, see newID).
+//
+// Every stage runs whatever the stages before it found, and adds its problems to pr (see Errors
+// for what is reported once and not again); in returns parse's findings about the input. resolve
+// returns the plan only when pr holds no problem at all, else pr's Errors; any other error is the
+// store's.
+func resolve(s *store.Store, recs []*record, pr *problems, in parsed) (*plan, error) {
 	bad := func(r *record, f, reason string) {
-		if len(errs) < MaxErrors {
-			errs = append(errs, LineError{File: name, Line: r.line, Field: f, Reason: reason})
+		pr.add(LineError{Line: r.line, Field: f, Reason: reason})
+	}
+	if in.cut { // the rest of the input is unknown: checking against it would report noise
+		return nil, pr.err()
+	}
+	// newID allocates the ID of a new record; once a problem is known the plan will not be
+	// written, and it hands out IDs of its own instead (from the top of the sequence space, which
+	// no record reaches), so that a refused import leaves the sequences as they were.
+	var fake uint64
+	newID := func(k store.Kind) (store.ID, error) {
+		if pr.total > 0 {
+			fake++
+			return store.ID{Kind: k, Seq: math.MaxUint64 - fake}, nil
 		}
+		return s.NewID(k)
 	}
 
 	// Keys the input defines, with their kind.
@@ -35,6 +52,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		}
 		if d, ok := defs[r.key]; ok && d.kind != r.kind {
 			bad(r, "key", fmt.Sprintf("%q is a %s on line %d", r.key, d.kind, d.line))
+			r.bad |= badKey
 			continue
 		} else if !ok {
 			defs[r.key] = def{r.kind, r.line}
@@ -119,16 +137,24 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		case i >= 0:
 			field = fmt.Sprintf("%s[%d]", name, i)
 		}
+		if !ok {
+			r.bad |= badRef
+			if in.failed[target] {
+				return // reported where the line that names it failed
+			}
+		}
 		switch {
 		case !ok:
 			bad(r, field, fmt.Sprintf("no record has key or id %q", target))
 		case !rel.Accepts(r.kind, k):
 			bad(r, field, fmt.Sprintf("%q is a %s, which cannot be the %s of a %s", target, k, rel, r.kind))
+			r.bad |= badRef
 		}
 	}
 	for _, r := range recs {
 		if id, ok := inStore[r.key]; ok && r.key != "" && id.Kind != r.kind {
 			bad(r, "key", fmt.Sprintf("%q already belongs to a %s", r.key, id.Kind))
+			r.bad |= badKey
 		}
 		for _, v := range r.vals { // in field order, so errors come in a stable order
 			switch f := v.f; f.typ {
@@ -146,9 +172,6 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 			checkRef(r, "citations", i, store.RelCites, c.Source)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, sortErrors(errs)
-	}
 
 	// IDs for new keys.
 	p := &plan{ids: make([]store.ID, len(recs)), refs: map[string]store.ID{}, created: map[store.ID]bool{}}
@@ -156,13 +179,13 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		p.refs[n] = id
 	}
 	for _, r := range recs { // in input order, so that creation order follows the file
-		if _, ok := inStore[r.key]; ok || r.key == "" {
+		if _, ok := inStore[r.key]; ok || r.key == "" || r.bad&badKey != 0 {
 			continue
 		}
 		if _, done := p.refs[r.key]; done {
 			continue
 		}
-		id, err := s.NewID(r.kind)
+		id, err := newID(r.kind)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +198,19 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 	identities := map[[32]byte]store.ID{}
 	err = s.Read(func(tx *store.Tx) error {
 		for i, r := range recs {
+			if r.bad != 0 { // not matched by identity: a record of its own (see Errors)
+				if r.key != "" && r.bad&badKey == 0 {
+					p.ids[i] = p.refs[r.key]
+					continue
+				}
+				id, err := newID(r.kind)
+				if err != nil {
+					return err
+				}
+				p.ids[i] = id
+				p.created[id] = true
+				continue
+			}
 			if r.key != "" && !p.created[p.refs[r.key]] {
 				id := p.refs[r.key]
 				p.ids[i] = id
@@ -234,7 +270,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 			case r.key != "":
 				p.ids[i] = p.refs[r.key]
 			default:
-				id, err := s.NewID(r.kind)
+				id, err := newID(r.kind)
 				if err != nil {
 					return err
 				}
@@ -250,7 +286,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 	}
 	// Keyed records later in the input refer to the adopted IDs.
 	for i, r := range recs {
-		if r.key != "" {
+		if r.key != "" && r.bad&badKey == 0 {
 			p.ids[i] = p.refs[r.key]
 		}
 	}
@@ -268,8 +304,8 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 		return a - b
 	})
 
-	// Required fields of records this import creates, over all the lines that write them.
-	const citesBit = 1 << 31
+	// Required fields of records this import creates, over all the lines that write them (a field
+	// a line gives with a bad value was reported as such, not as missing).
 	for lo := 0; lo < len(p.order); {
 		id := p.ids[p.order[lo]]
 		hi := lo + 1
@@ -282,6 +318,7 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 				for _, v := range recs[i].vals {
 					given |= 1 << v.i
 				}
+				given |= recs[i].bad &^ (badKey | badRef | badLine)
 				if len(recs[i].citations) > 0 {
 					given |= citesBit
 				}
@@ -348,8 +385,8 @@ func resolve(s *store.Store, recs []*record, name string) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(errs) > 0 {
-		return nil, sortErrors(errs)
+	if err := pr.err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
