@@ -151,7 +151,6 @@ func TestLoadTokensMalformed(t *testing.T) {
 	}
 }
 
-
 func TestTokenReload(t *testing.T) {
 	p := writeFile(t, "tokens", "old reader "+HashToken("kgql_old")+"\n")
 	ts, err := LoadTokens(p)
