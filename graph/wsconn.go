@@ -28,8 +28,10 @@ import (
 //   - every operation takes a token of its client's rate bucket (guard.go), as an HTTP request
 //     does; over it, the operation is answered with RATE_LIMITED;
 //   - a slow reader: a message the server cannot hand to the peer within WSWriteTimeout (the
-//     peer does not read, so the connection's buffers are full) closes the socket with 1008
-//     "policy violation: slow consumer"; a client resumes by reconnecting.
+//     peer does not read, so the connection's buffers are full) closes the socket: the server
+//     sends close code 1008 "policy violation: slow consumer" behind what is buffered, and drops
+//     the connection if the peer does not take even that (the peer then sees 1006); a client
+//     resumes by reconnecting.
 
 // Websocket defaults.
 const (
