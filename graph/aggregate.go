@@ -47,7 +47,7 @@ func (r *Resolver) aggregate(ctx context.Context, kind model.RecordType, where m
 			return nil, fmt.Errorf("%w: where.%s does not apply to %s (use where.%s)", store.ErrInvalid, field, kind, rk.where)
 		}
 		var err error
-		if f, err = whereFilter(rk.kind, asMap(v), r.textSearch); err != nil {
+		if f, err = whereFilter(rk.kind, asMap(v), r.textSearchIn(ctx)); err != nil {
 			return nil, err
 		}
 	}
@@ -58,7 +58,7 @@ func (r *Resolver) aggregate(ctx context.Context, kind model.RecordType, where m
 	var buckets []query.Bucket
 	var total int
 	err := r.Store.Read(func(tx *store.Tx) (err error) {
-		buckets, total, err = query.Aggregate(tx, rk.kind, f, dims)
+		buckets, total, err = query.AggregateContext(ctx, tx, rk.kind, f, dims)
 		return err
 	})
 	if errors.Is(err, query.ErrTooMany) {

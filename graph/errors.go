@@ -59,6 +59,7 @@ func RequestID(ctx context.Context) string {
 func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		err = contextError(ctx, err)
 		code, msg := classify(err, gerr)
 		if code == CodeInternal {
 			rid := RequestID(ctx)
@@ -82,6 +83,39 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Extensions = ext
 		return gerr
 	}
+}
+
+// contextError gives a bare context error the meaning of the context it came from: the
+// operation's time limit (the deadline's cause, a *timeoutError, see graph/limits.go), another
+// deadline, or the client going away. Errors that already carry their code are kept.
+func contextError(ctx context.Context, err error) error {
+	var ce *codedError
+	if errors.As(err, &ce) {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		var te *timeoutError
+		if errors.As(context.Cause(ctx), &te) {
+			return te
+		}
+		return &codedError{code: CodeQueryTooComplex, msg: "the operation ran out of time before it could answer", ext: map[string]any{"bound": "time"}}
+	case errors.Is(err, context.Canceled):
+		// The client went away (or the server is stopping): nobody reads this, but it is not an
+		// internal error either.
+		return &codedError{code: CodeBadUserInput, msg: "the request was canceled before it could be answered"}
+	}
+	return err
+}
+
+// presentCoded is what the presenter makes of a codedError, for the rare answer built outside
+// gqlgen's error path (the time limit's, graph/limits.go).
+func presentCoded(ce *codedError) *gqlerror.Error {
+	ext := map[string]any{"code": ce.code}
+	for k, v := range ce.ext {
+		ext[k] = v
+	}
+	return &gqlerror.Error{Message: ce.msg, Extensions: ext}
 }
 
 // classify decides the code and the message a client sees.

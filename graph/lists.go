@@ -102,9 +102,9 @@ func isCreationOrder(o []query.OrderKey) bool {
 	return len(o) == 0 || (len(o) == 1 && o[0].Field == "" && !o[0].Desc)
 }
 
-// request builds the engine request of a list.
-func (r *Resolver) request(a listArgs) (query.Request, string, error) {
-	req := query.Request{Kind: a.kind, Base: a.base, NeedTotal: a.needTotal}
+// request builds the engine request of a list, bounded by ctx (the operation's deadline).
+func (r *Resolver) request(ctx context.Context, a listArgs) (query.Request, string, error) {
+	req := query.Request{Kind: a.kind, Base: a.base, NeedTotal: a.needTotal, Ctx: ctx}
 	if a.first != nil && a.last != nil {
 		return req, "", fmt.Errorf("%w: give first or last, not both", store.ErrInvalid)
 	}
@@ -123,7 +123,7 @@ func (r *Resolver) request(a listArgs) (query.Request, string, error) {
 	default:
 		req.First = DefaultPageSize
 	}
-	f, err := whereFilter(a.kind, a.where, r.textSearch)
+	f, err := whereFilter(a.kind, a.where, r.textSearchIn(ctx))
 	if err != nil {
 		return req, "", err
 	}
@@ -171,7 +171,7 @@ func runLists[T any](ctx context.Context, r *Resolver, as []listArgs, wrap func(
 	var all []*store.Node
 	err := r.Store.Read(func(tx *store.Tx) error {
 		for i, a := range as {
-			req, sig, err := r.request(a)
+			req, sig, err := r.request(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -227,6 +227,22 @@ func selectsTotal(ctx context.Context) bool {
 		}
 	}
 	return false
+}
+
+// textSearchIn is textSearch within ctx: it does not start once ctx is done, and reports ctx's
+// end if it came during the search (TextMatch itself takes no context; the index's matches are
+// bounded by MaxMatch and take milliseconds).
+func (r *Resolver) textSearchIn(ctx context.Context) textSearch {
+	return func(text string, k store.Kind) (*query.Filter, error) {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		f, err := r.textSearch(text, k)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return f, err
+	}
 }
 
 // textSearch is the filter of `text: {search:}`: the records the full-text index matches (French
@@ -338,7 +354,7 @@ func filteredPositions(ctx context.Context, r *Resolver, objs []*model.Person, a
 	}
 	out := make([][]*model.Position, len(objs))
 	err := r.Store.Read(func(tx *store.Tx) error {
-		f, err := whereFilter(store.KindPosition, where, r.textSearch)
+		f, err := whereFilter(store.KindPosition, where, r.textSearchIn(ctx))
 		if err != nil {
 			return err
 		}
@@ -348,7 +364,7 @@ func filteredPositions(ctx context.Context, r *Resolver, objs []*model.Person, a
 		for i, o := range objs {
 			b := rev(store.KindPerson, "positions")
 			b.ID = o.N.ID
-			page, err := query.Run(tx, query.Request{Kind: store.KindPosition, Base: &b, Filter: f, First: maxListed})
+			page, err := query.Run(tx, query.Request{Kind: store.KindPosition, Base: &b, Filter: f, First: maxListed, Ctx: ctx})
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ func (r *Resolver) search(ctx context.Context, text string, types []model.NodeTy
 	if r.Text == nil {
 		hits, err = r.searchNames(text, kinds, n)
 	} else {
-		hits, err = r.searchAll(text, kinds, n)
+		hits, err = r.searchAll(ctx, text, kinds, n)
 	}
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (r *Resolver) searchNames(text string, kinds []store.Kind, n int) ([]search
 }
 
 // searchAll is search with the text index: name tiers, then full-text hits.
-func (r *Resolver) searchAll(text string, kinds []store.Kind, n int) ([]searchHit, error) {
+func (r *Resolver) searchAll(ctx context.Context, text string, kinds []store.Kind, n int) ([]searchHit, error) {
 	nk := nameKinds
 	if len(kinds) > 0 {
 		nk = nil
@@ -117,7 +117,7 @@ func (r *Resolver) searchAll(text string, kinds []store.Kind, n int) ([]searchHi
 	if len(hits) >= n {
 		return hits, nil
 	}
-	full, err := r.Text.Search(text, kinds, n+len(hits))
+	full, err := r.Text.SearchContext(ctx, text, kinds, n+len(hits))
 	if err != nil {
 		return nil, err
 	}

@@ -412,14 +412,16 @@ func (w *walk) tick() error {
 	return w.ctxErr()
 }
 
+// ctxErr reports the end of the walk's context: its own time bound as a *LimitError, the end of
+// the caller's context (the operation's deadline, a client gone) as that context's cause.
 func (w *walk) ctxErr() error {
-	if err := w.ctx.Err(); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &LimitError{Bound: BoundTime, Timeout: w.limits.Timeout}
-		}
-		return err
+	if w.ctx.Err() == nil {
+		return nil
 	}
-	return nil
+	if cause := context.Cause(w.ctx); cause != errWalkTimeout {
+		return cause
+	}
+	return &LimitError{Bound: BoundTime, Timeout: w.limits.Timeout}
 }
 
 // bfsSide is one side of a bidirectional search: the distance of every node it discovered from

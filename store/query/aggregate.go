@@ -2,6 +2,7 @@ package query
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -133,6 +134,12 @@ const maxAggregate = 2000000
 // ordered by count (descending), then keys. A record with several values in a dimension counts
 // once in each of their buckets; a record with none is not counted.
 func Aggregate(tx *store.Tx, k store.Kind, f *Filter, groupBy []string) ([]Bucket, int, error) {
+	return AggregateContext(context.Background(), tx, k, f, groupBy)
+}
+
+// AggregateContext is Aggregate bounded by ctx: it checks ctx every few hundred records and
+// stops with context.Cause(ctx) once it is done.
+func AggregateContext(ctx context.Context, tx *store.Tx, k store.Kind, f *Filter, groupBy []string) ([]Bucket, int, error) {
 	dims := make([]dimension, len(groupBy))
 	for i, g := range groupBy {
 		d, ok := dimensions[k][g]
@@ -141,7 +148,10 @@ func Aggregate(tx *store.Tx, k store.Kind, f *Filter, groupBy []string) ([]Bucke
 		}
 		dims[i] = d
 	}
-	e := &eval{tx: tx, cache: map[store.ID]*store.Node{}}
+	e := newEval(ctx, tx)
+	if err := e.ctxErr(); err != nil {
+		return nil, 0, err
+	}
 	if err := e.resolve(f); err != nil {
 		return nil, 0, err
 	}

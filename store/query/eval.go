@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,9 +66,41 @@ var exactFields = map[string]bool{"id": true, "key": true, "code": true, "kind":
 type eval struct {
 	tx    *store.Tx
 	cache map[store.ID]*store.Node
+	ctx   context.Context
+	reads int // records read (or looked up), to check ctx every so often
+}
+
+func newEval(ctx context.Context, tx *store.Tx) *eval {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &eval{tx: tx, cache: map[store.ID]*store.Node{}, ctx: ctx}
+}
+
+// checkEvery is how many records an evaluation reads between two checks of its context.
+const checkEvery = 256
+
+// tick counts one record read and checks the context every checkEvery records.
+func (e *eval) tick() error {
+	e.reads++
+	if e.reads%checkEvery != 0 {
+		return nil
+	}
+	return e.ctxErr()
+}
+
+// ctxErr is the cause of the context's end, or nil while it runs.
+func (e *eval) ctxErr() error {
+	if e.ctx.Err() != nil {
+		return context.Cause(e.ctx)
+	}
+	return nil
 }
 
 func (e *eval) get(id store.ID) (*store.Node, error) {
+	if err := e.tick(); err != nil {
+		return nil, err
+	}
 	if n, ok := e.cache[id]; ok {
 		return n, nil
 	}
@@ -152,6 +185,9 @@ func (e *eval) subtree(roots []store.ID) ([]store.ID, error) {
 		}
 		var next []store.ID
 		for _, id := range frontier {
+			if err := e.tick(); err != nil {
+				return nil, err
+			}
 			next = append(next, e.tx.Neighbours(store.AdjQuery{ID: id, Rel: store.RelParent, Kind: store.KindRegion})...)
 		}
 		all = append(all, next...)
@@ -355,6 +391,9 @@ func (e *eval) relCandidates(k store.Kind, r *Relation, sub *Filter) ([]store.ID
 	}
 	var out []store.ID
 	for _, o := range others {
+		if e.tick() != nil {
+			return nil, false // out of time: the reads that follow report it
+		}
 		if r.Out {
 			// Records of kind k that link to o.
 			out = append(out, e.tx.Neighbours(store.AdjQuery{ID: o, Rel: r.Rel, Kind: k})...)

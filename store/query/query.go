@@ -12,6 +12,7 @@
 package query
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -96,6 +97,9 @@ type Request struct {
 	// MaxSort bounds how many candidates may be ordered in memory; beyond it the request fails
 	// with ErrTooMany. Zero means 200000.
 	MaxSort int
+	// Ctx, if set, bounds the request: scans, filters and sorts check it every few hundred
+	// records and stop with context.Cause(Ctx) once it is done.
+	Ctx context.Context
 }
 
 // Page is the result.
@@ -114,7 +118,10 @@ func Run(tx *store.Tx, req Request) (*Page, error) {
 	if req.MaxSort == 0 {
 		req.MaxSort = 200000
 	}
-	e := &eval{tx: tx, cache: map[store.ID]*store.Node{}}
+	e := newEval(req.Ctx, tx)
+	if err := e.ctxErr(); err != nil {
+		return nil, err
+	}
 	if err := e.resolve(req.Filter); err != nil {
 		return nil, err
 	}
@@ -138,7 +145,15 @@ func Run(tx *store.Tx, req Request) (*Page, error) {
 		if n > req.MaxSort {
 			return nil, fmt.Errorf("%w (%d %s records)", ErrTooMany, n, req.Kind)
 		}
-		tx.ScanIDs(req.Kind, store.ID{}, false, func(id store.ID) bool { ids = append(ids, id); return true })
+		var serr error
+		tx.ScanIDs(req.Kind, store.ID{}, false, func(id store.ID) bool {
+			ids = append(ids, id)
+			serr = e.tick()
+			return serr == nil
+		})
+		if serr != nil {
+			return nil, serr
+		}
 	}
 	ids = store.SortIDs(ids)
 	if len(ids) > req.MaxSort && !isCreationOrder(req.Order) {
@@ -165,7 +180,13 @@ func Run(tx *store.Tx, req Request) (*Page, error) {
 			rows = append(rows, row{n, sortValues(n, req.Order)})
 		}
 	}
+	if err := e.ctxErr(); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(rows, func(a, b row) int { return compareRows(a.vals, a.n.ID, b.vals, b.n.ID, req.Order) })
+	if err := e.ctxErr(); err != nil {
+		return nil, err
+	}
 	lo, hi := 0, len(rows)
 	if req.After != nil {
 		lo, _ = slices.BinarySearchFunc(rows, req.After, func(r row, c *Cursor) int {

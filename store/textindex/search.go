@@ -1,6 +1,7 @@
 package textindex
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2"
@@ -39,8 +40,14 @@ const (
 // a highlighted snippet each (see HighlightStart). Records deleted since they were indexed are left
 // out. An index not attached to a store returns hits without snippets.
 func (ix *Index) Search(text string, kinds []store.Kind, first int) ([]Hit, error) {
+	return ix.SearchContext(context.Background(), text, kinds, first)
+}
+
+// SearchContext is Search bounded by ctx: a search still running when ctx is done stops and
+// returns context.Cause(ctx).
+func (ix *Index) SearchContext(ctx context.Context, text string, kinds []store.Kind, first int) ([]Hit, error) {
 	q := parseQuery(text)
-	res, err := ix.find(q, kinds, min(first, MaxSearch))
+	res, err := ix.find(ctx, q, kinds, min(first, MaxSearch))
 	if err != nil || len(res) == 0 || ix.s == nil {
 		return res, err
 	}
@@ -77,7 +84,13 @@ func (ix *Index) Search(text string, kinds []store.Kind, first int) ([]Hit, erro
 // must be found as it is. Ranking is BM25 over all fields, so the exact form, rarer words and
 // shorter fields weigh more.
 func (ix *Index) Match(text string, kinds []store.Kind, limit int) ([]store.ID, error) {
-	res, err := ix.find(parseQuery(text), kinds, min(limit, MaxMatch))
+	return ix.MatchContext(context.Background(), text, kinds, limit)
+}
+
+// MatchContext is Match bounded by ctx: a search still running when ctx is done stops and
+// returns context.Cause(ctx).
+func (ix *Index) MatchContext(ctx context.Context, text string, kinds []store.Kind, limit int) ([]store.ID, error) {
+	res, err := ix.find(ctx, parseQuery(text), kinds, min(limit, MaxMatch))
 	ids := make([]store.ID, len(res))
 	for i, h := range res {
 		ids[i] = h.ID
@@ -86,9 +99,12 @@ func (ix *Index) Match(text string, kinds []store.Kind, limit int) ([]store.ID, 
 }
 
 // find executes q and returns up to n hits (IDs and scores).
-func (ix *Index) find(q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
+func (ix *Index) find(ctx context.Context, q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
 	if n <= 0 || len(q.words) == 0 {
 		return nil, nil
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	if ix.closed.Load() {
 		return nil, ErrClosed
@@ -113,8 +129,11 @@ func (ix *Index) find(q parsedQuery, kinds []store.Kind, n int) ([]Hit, error) {
 		ix.mu.RUnlock()
 		return nil, nil
 	}
-	res, err := ix.bi.Search(req)
+	res, err := ix.bi.SearchInContext(ctx, req)
 	ix.mu.RUnlock()
+	if err != nil && ctx.Err() != nil {
+		return nil, context.Cause(ctx) // bleve reports ctx.Err(); the cause says which limit
+	}
 	if err != nil {
 		return nil, fmt.Errorf("text search: %w", err)
 	}
