@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/kgql/kgql/graph"
+	"github.com/kgql/kgql/graph/auth"
 	"github.com/kgql/kgql/store"
 )
 
@@ -60,7 +61,27 @@ func httpCheckNoLeak(t *testing.T, name string, r httpResponse) httpGQL {
 }
 
 func TestErrorLeak(t *testing.T) {
-	srv := httpServer(t, graph.Options{})
+	t.Run("open", func(t *testing.T) { errorLeakBattery(t, graph.Options{}, "", "") })
+	// With credentials configured, as each kind of caller: refusals (401, 403) obey the same
+	// contract, and nothing is written by anyone.
+	creds := polNewCreds(t)
+	closed := graph.Options{Policy: graph.Policy{Auth: creds.authn}}
+	reader := "Bearer " + creds.tokens[auth.Reader]
+	t.Run("anonymous", func(t *testing.T) { errorLeakBattery(t, closed, "", "") })
+	t.Run("reader token", func(t *testing.T) { errorLeakBattery(t, closed, reader, reader) })
+	t.Run("writer token", func(t *testing.T) { errorLeakBattery(t, closed, "Bearer "+creds.tokens[auth.Writer], "") })
+	t.Run("admin jwt", func(t *testing.T) { errorLeakBattery(t, closed, "Bearer "+creds.jwts[auth.Admin], "") })
+	t.Run("invalid token", func(t *testing.T) { errorLeakBattery(t, closed, "Bearer kgql_not-a-token", "") })
+	t.Run("require auth, anonymous", func(t *testing.T) {
+		errorLeakBattery(t, graph.Options{Policy: graph.Policy{Auth: creds.authn, RequireAuth: true}}, "", reader)
+	})
+}
+
+// errorLeakBattery sends every bad request of the battery with the credential cred ("" for
+// none) and checks the error contract on each, then, reading with the credential check, that
+// the graph is unchanged.
+func errorLeakBattery(t *testing.T, opts graph.Options, cred, check string) {
+	srv := httpServer(t, opts)
 	endpoint := srv.URL + "/graphql"
 
 	post := func(body, contentType string) *http.Request {
@@ -153,8 +174,14 @@ func TestErrorLeak(t *testing.T) {
 		{"body over the size limit", post(`{"query":"{ __typename }","variables":{"pad":"`+strings.Repeat("x", 1<<20+1)+`"}}`, "application/json"), true},
 	}
 	for _, tc := range cases {
+		if cred != "" {
+			tc.req.Header.Set("Authorization", cred)
+		}
 		r := httpDo(t, tc.req)
 		g := httpCheckNoLeak(t, tc.name, r)
+		if tok := strings.TrimPrefix(cred, "Bearer "); tok != "" && bytes.Contains(r.Body, []byte(tok)) {
+			t.Errorf("%s: the response repeats the credential", tc.name)
+		}
 		for _, e := range g.Errors {
 			// Every request here is the client's fault: none of them may look like a server failure.
 			if e.Extensions["code"] == "INTERNAL" {
@@ -170,7 +197,11 @@ func TestErrorLeak(t *testing.T) {
 	}
 
 	// Nothing above changed the graph: the GET mutations were refused, the bad ones wrote nothing.
-	r := httpPostQuery(t, srv, `{ organization(key: "asmex") { name } person(key: "get-person") { id } people { totalCount } }`)
+	hdr := []string{}
+	if check != "" {
+		hdr = append(hdr, "Authorization", check)
+	}
+	r := httpPostQuery(t, srv, `{ organization(key: "asmex") { name } person(key: "get-person") { id } people { totalCount } }`, hdr...)
 	if want := `{"organization":{"name":"` + httpASMEXName + `"},"person":null,"people":{"totalCount":14}}`; string(httpDecode(t, r).Data) != want {
 		t.Errorf("after the battery: %s, want data %s", r.Body, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -460,6 +461,37 @@ func TestPolicyOpen(t *testing.T) {
 		r := polPost(t, srv, "", op.query, op.vars)
 		if g := httpDecode(t, r); r.Status != http.StatusOK || len(g.Errors) > 0 {
 			t.Errorf("%s under the open policy: %d %s", op.name, r.Status, r.Body)
+		}
+	}
+}
+
+// No credential, good or bad, reaches the server's log (the log says why a credential was
+// refused, never what it was).
+func TestPolicyLogsNoCredential(t *testing.T) {
+	creds := polNewCreds(t)
+	var logs httpSyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := httpServer(t, graph.Options{Policy: graph.Policy{Auth: creds.authn}, Logger: log})
+	wrongAud := polClaims("admin")
+	wrongAud["aud"] = "another"
+	almost := creds.tokens[auth.Admin][:len(creds.tokens[auth.Admin])-1] + "x"
+	secrets := []string{creds.tokens[auth.Writer], creds.jwts[auth.Admin], polSign(t, wrongAud), almost, "kgql_guess-" + strings.Repeat("z", 30)}
+	for _, cred := range secrets {
+		polPost(t, srv, "Bearer "+cred, polOps()[1].query, polOps()[1].vars)
+		c := polWS(t, srv, map[string]any{"Authorization": "Bearer " + cred})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _, _ = c.Read(ctx) // an ack or the close
+		cancel()
+		_ = c.CloseNow()
+	}
+	if !strings.Contains(logs.String(), "invalid credential") {
+		t.Fatalf("the refusals were not logged:\n%s", logs.String())
+	}
+	for _, sec := range secrets {
+		for _, part := range []string{sec, sec[len(sec)-16:]} {
+			if strings.Contains(logs.String(), part) {
+				t.Errorf("the log holds a credential (or its end): %q\n%s", part, logs.String())
+			}
 		}
 	}
 }
