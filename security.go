@@ -37,6 +37,8 @@ type security struct {
 	wsMaxOps                                             *int
 	wsMaxMessage                                         *int64
 	wsWriteTimeout                                       *time.Duration
+	limits                                               graph.Limits
+	headerTimeout                                        *time.Duration
 
 	tokenSet *auth.TokenSet
 	verifier *auth.JWTVerifier
@@ -53,8 +55,8 @@ func envBool(name string, def bool) bool {
 }
 
 func securityFlags(fs *flag.FlagSet) *security {
-	return &security{
-		tokens:       fs.String("tokens", env("KGQL_TOKENS_FILE", ""), "file of static bearer tokens: NAME ROLE SHA256 per line, see `kgql token add` (env KGQL_TOKENS_FILE); reloaded on SIGHUP"),
+	sc := &security{
+		tokens:       fs.String("tokens", env("KGQL_TOKENS_FILE", ""), "file of static bearer tokens: NAME ROLE SHA256 per line, made by "kgql token add" (env KGQL_TOKENS_FILE); reloaded on SIGHUP"),
 		jwtKey:       fs.String("jwt-key", env("KGQL_JWT_KEY", ""), "JWT verification key: an HMAC secret, a PEM public key or certificate (RSA, ECDSA), or a JWKS file (env KGQL_JWT_KEY); reloaded on SIGHUP"),
 		jwtIssuer:    fs.String("jwt-issuer", env("KGQL_JWT_ISSUER", ""), "required JWT iss claim (env KGQL_JWT_ISSUER)"),
 		jwtAudience:  fs.String("jwt-audience", env("KGQL_JWT_AUDIENCE", ""), "required JWT aud claim (env KGQL_JWT_AUDIENCE)"),
@@ -73,6 +75,17 @@ func securityFlags(fs *flag.FlagSet) *security {
 		wsWriteTimeout: fs.Duration("ws-write-timeout", graph.DefaultWSWriteTimeout,
 			"a websocket whose peer does not take a message within this is closed with 1008 (slow consumer)"),
 	}
+	sc.headerTimeout = fs.Duration("read-header-timeout", 10*time.Second, "a connection that has not sent its request headers within this is closed (slow clients, slow-loris)")
+	l := &sc.limits
+	fs.IntVar(&l.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest nesting of fields in an operation (-1: no limit)")
+	fs.IntVar(&l.MaxSelections, "max-selections", graph.DefaultMaxSelections, "fields and aliases in one operation, fragments expanded (-1: no limit)")
+	fs.IntVar(&l.MaxFragmentSpreads, "max-fragment-spreads", graph.DefaultMaxFragmentSpreads, "fragment spreads in one operation, expanded (-1: no limit)")
+	fs.IntVar(&l.MaxRootFields, "max-root-fields", graph.DefaultMaxRootFields, "root fields of one operation (-1: no limit)")
+	fs.IntVar(&l.MaxDirectivesPerField, "max-directives", graph.DefaultMaxDirectivesPerField, "directives on one field (-1: no limit)")
+	fs.IntVar(&l.MaxVariablesBytes, "max-variables-bytes", graph.DefaultMaxVariablesBytes, "size of an operation's variables (-1: no limit)")
+	fs.IntVar(&l.MaxTokens, "max-tokens", graph.DefaultMaxTokens, "lexical tokens of a query document (-1: no limit)")
+	fs.DurationVar(&l.QueryTimeout, "query-timeout", graph.DefaultQueryTimeout, "longest a query or mutation may run; then QUERY_TOO_COMPLEX (bound: time)")
+	return sc
 }
 
 // authenticator reads the token file and the JWT key, if any. A malformed file is an error that
@@ -163,6 +176,7 @@ func (sc *security) handlerOptions(fs *flag.FlagSet, authn *auth.Authenticator, 
 	opts := graph.Options{
 		Policy:               graph.Policy{Auth: authn, RequireAuth: *sc.requireAuth},
 		MaxComplexity:        *sc.maxComplexity,
+		Limits:               sc.limits,
 		MaxInFlight:          *sc.maxInFlight,
 		WSMaxOperations:      *sc.wsMaxOps,
 		WSMaxMessageBytes:    *sc.wsMaxMessage,
