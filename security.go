@@ -56,7 +56,7 @@ func envBool(name string, def bool) bool {
 
 func securityFlags(fs *flag.FlagSet) *security {
 	sc := &security{
-		tokens:       fs.String("tokens", env("KGQL_TOKENS_FILE", ""), "file of static bearer tokens: NAME ROLE SHA256 per line, made by "kgql token add" (env KGQL_TOKENS_FILE); reloaded on SIGHUP"),
+		tokens:       fs.String("tokens", env("KGQL_TOKENS_FILE", ""), "file of static bearer tokens: NAME ROLE SHA256 per line, made by kgql token add (env KGQL_TOKENS_FILE); reloaded on SIGHUP"),
 		jwtKey:       fs.String("jwt-key", env("KGQL_JWT_KEY", ""), "JWT verification key: an HMAC secret, a PEM public key or certificate (RSA, ECDSA), or a JWKS file (env KGQL_JWT_KEY); reloaded on SIGHUP"),
 		jwtIssuer:    fs.String("jwt-issuer", env("KGQL_JWT_ISSUER", ""), "required JWT iss claim (env KGQL_JWT_ISSUER)"),
 		jwtAudience:  fs.String("jwt-audience", env("KGQL_JWT_AUDIENCE", ""), "required JWT aud claim (env KGQL_JWT_AUDIENCE)"),
