@@ -11,6 +11,25 @@ import (
 // listFanOut. The handler refuses an operation whose cost exceeds Options.MaxComplexity with
 // QUERY_TOO_COMPLEX before running it.
 
+// The cost of the queries users are told about, measured by TestLimitsKnownQueries
+// (graph/limits_test.go; go test ./graph -run KnownQueries -v prints the table):
+//
+//	README "Try it" #1 (ASMEX, speakers, positions, citations)   26,563
+//	ExampleQuery (the playground's)                              22,563
+//	README "Try it" #5 (subregions, events, regions page)            800
+//	README "Try it" #4 (event participants)                          650
+//	cookbook 5, 6 (aggregates)                                       410
+//	cookbook 1, 7                                                 361, 352
+//	every other README, cookbook and paths query                   ≤ 135
+//	bench/queries/* (hop2 142, path4 105, page 61, …)              ≤ 142
+//	GraphiQL's introspection query                                     1 (introspection costs nothing)
+//
+// The largest, 26,563, times 10 and rounded up is 300,000: room for the same connected query with
+// pages two or three times larger, or two nested pages of 100 with a handful of fields each
+// (100 × 100 × 25 ≈ 250,000), while three nested pages of 100 (10^6 rows) are refused. That is the
+// value DefaultMaxComplexity (graph/handler.go) is meant to have; each unit of cost is at most one
+// record read and one field written.
+//
 // listFanOut is the assumed length of an unpaginated list.
 const listFanOut = 5
 

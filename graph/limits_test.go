@@ -2,7 +2,9 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -481,6 +483,34 @@ func TestLimitsTimeout(t *testing.T) {
 	d, _, _ := limitsServer(t, graph.Options{Store: s})
 	for _, q := range queries {
 		d.mustDo(t, q, nil, nil)
+	}
+}
+
+// The full-text index stops with the operation: its searches take the context (and report its
+// cause), and `search` and `text: {search:}` under a tiny QueryTimeout answer with the time limit.
+func TestLimitsTimeoutFullText(t *testing.T) {
+	_, s, ix := ftServer(t)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("the operation's deadline")
+	cancel(cause)
+	if _, err := ix.SearchContext(ctx, "exportations", nil, 10); err != cause {
+		t.Errorf("SearchContext with a done context: %v, want its cause", err)
+	}
+	if _, err := ix.MatchContext(ctx, "exportations", nil, 10); err != cause {
+		t.Errorf("MatchContext with a done context: %v, want its cause", err)
+	}
+	if h, err := ix.SearchContext(context.Background(), "exportations", nil, 10); err != nil || len(h) == 0 {
+		t.Errorf("SearchContext: %v, %d hits", err, len(h))
+	}
+	c, _, _ := limitsServer(t, graph.Options{Store: s, Text: ix, Limits: graph.Limits{QueryTimeout: time.Nanosecond}})
+	for _, q := range []string{
+		`{ search(text: "exportations") { score } }`,
+		`{ statements(where: {text: {search: "exportations"}}) { totalCount } }`,
+	} {
+		_, errs := c.do(t, q, nil)
+		if len(errs) == 0 || errs[0].code() != "QUERY_TOO_COMPLEX" || errs[0].Extensions["bound"] != "time" {
+			t.Errorf("%s under a 1ns limit: %+v", q, errs)
+		}
 	}
 }
 
