@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -156,4 +157,23 @@ func flipSigChar(tok string) string {
 		c = 'B'
 	}
 	return tok[:i] + string(c) + tok[i+1:]
+}
+
+func TestZeroValues(t *testing.T) {
+	var ts TokenSet
+	if _, ok := ts.Check("x"); ok || ts.Len() != 0 {
+		t.Error("zero TokenSet matched")
+	}
+	var nilTS *TokenSet
+	if _, ok := nilTS.Check("x"); ok || nilTS.Len() != 0 {
+		t.Error("nil TokenSet matched")
+	}
+	var v JWTVerifier
+	if _, err := v.Verify("a.b.c"); !errors.Is(err, ErrInvalidCredential) {
+		t.Errorf("zero JWTVerifier: %v", err)
+	}
+	var nilV *JWTVerifier
+	if _, err := nilV.Verify("a.b.c"); !errors.Is(err, ErrInvalidCredential) {
+		t.Errorf("nil JWTVerifier: %v", err)
+	}
 }

@@ -97,7 +97,12 @@ func (v *JWTVerifier) Config() JWTConfig { return v.cfg }
 
 // Format returns the detected format of the key file: "jwks", "pem" or
 // "hmac".
-func (v *JWTVerifier) Format() string { return v.keys.Load().format }
+func (v *JWTVerifier) Format() string {
+	if ks := v.keys.Load(); ks != nil {
+		return ks.format
+	}
+	return ""
+}
 
 // Reload re-reads the key file (on SIGHUP, say). On any error the
 // verifier keeps its current keys and the error is returned.
@@ -192,6 +197,9 @@ func (v *JWTVerifier) Verify(token string) (Principal, error) {
 		return Principal{}, fail(reasonTooLong)
 	}
 	ks := v.keys.Load()
+	if ks == nil {
+		return Principal{}, fail(reasonVerifierMissing)
+	}
 	claims := jwt.MapClaims{}
 	t, err := ks.parser.ParseWithClaims(token, claims, ks.keyfunc)
 	if err != nil {

@@ -66,9 +66,9 @@ func (r Role) String() string {
 	return fmt.Sprintf("role(%d)", int(r))
 }
 
-// AtLeast reports whether r includes the permissions of min
+// AtLeast reports whether r includes the permissions of need
 // (for example Admin.AtLeast(Writer) is true).
-func (r Role) AtLeast(min Role) bool { return r >= min }
+func (r Role) AtLeast(need Role) bool { return r >= need }
 
 // valid reports whether r is one of the grantable roles.
 func (r Role) valid() bool { return r >= Reader && r <= Admin }

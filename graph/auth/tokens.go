@@ -87,10 +87,18 @@ func (ts *TokenSet) Reload() error {
 
 // Len returns the number of tokens in the set.
 func (ts *TokenSet) Len() int {
+	return len(ts.list())
+}
+
+// list returns the current entries (none for a nil or zero TokenSet).
+func (ts *TokenSet) list() []tokenEntry {
 	if ts == nil {
-		return 0
+		return nil
 	}
-	return len(*ts.entries.Load())
+	if p := ts.entries.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Check reports whether token is one of the set's tokens and, if so,
@@ -98,10 +106,10 @@ func (ts *TokenSet) Len() int {
 // in constant time with every stored hash, with no early exit, so the
 // time taken does not depend on which token (if any) matched.
 func (ts *TokenSet) Check(token string) (Principal, bool) {
-	if ts == nil || token == "" || len(token) > MaxCredentialLen {
+	if token == "" || len(token) > MaxCredentialLen {
 		return Principal{}, false
 	}
-	entries := *ts.entries.Load()
+	entries := ts.list()
 	h := sha256.Sum256([]byte(token))
 	found, idx := 0, 0
 	for i := range entries {
