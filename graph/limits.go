@@ -48,23 +48,26 @@ import (
 
 // Default limits. They were measured on every query of the README (Try it, the cookbook, paths),
 // the playground's ExampleQuery, bench/queries/* and GraphiQL's introspection query (the one
-// GraphiQL 4 sends to fill its Docs pane), in graph/limits_test.go (TestLimitsMeasureKnownQueries):
+// GraphiQL 4 sends to fill its Docs pane), in graph/limits_test.go (TestLimitsKnownQueries; -v prints the table):
 //
 //	                    README + bench max   GraphiQL introspection   default
 //	depth               9 (ExampleQuery)     15                       15
-//	selections          28 (Try it #1)       ~280                     1,000
-//	fragment spreads    0                    ~25                      500
+//	selections          29 (Try it #1)       229                      500
+//	fragment spreads    1                    10                       500
 //	root fields         2                    1                        100
-//	directives / field  0                    0                        5
-//	tokens              ~150                 ~600                     20,000
+//	directives / field  1                    1                        5
+//	tokens              70                   183                      20,000
 const (
 	// DefaultMaxDepth bounds how deeply fields nest (a root field is at depth 1). GraphiQL's
 	// introspection query is 15 deep (__schema › types › fields › args › type › 9 × ofType ›
 	// kind): a lower limit breaks the playground's Docs pane.
 	DefaultMaxDepth = 15
 	// DefaultMaxSelections bounds the fields (aliases included) of the whole document, counted
-	// after fragment expansion: a field is counted each time it is reached.
-	DefaultMaxSelections = 1000
+	// after fragment expansion: a field is counted each time it is reached. 500 leaves twice the
+	// room of GraphiQL's introspection query and 17 times the largest README query, and keeps the
+	// worst document that passes cheap to validate: gqlparser's OverlappingFieldsCanBeMerged is
+	// quadratic in copies of one field (500 copies ~15 ms, 1,000 ~80 ms, 10,000 ~8 s).
+	DefaultMaxSelections = 500
 	// DefaultMaxFragmentSpreads bounds the fragment spreads of the document, counted after
 	// expansion (a spread inside a fragment spread twice counts twice).
 	DefaultMaxFragmentSpreads = 500
