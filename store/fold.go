@@ -43,7 +43,9 @@ func Fold(s string) string {
 	}
 	t := foldTransformers.Get().(transform.Transformer)
 	t.Reset()
-	d, _, err := transform.String(t, s)
+	// Invalid UTF-8 (a separator below, like any non-letter) would stop the decomposition and
+	// leave the rest of s undecomposed, so that folding it again would change it.
+	d, _, err := transform.String(t, strings.ToValidUTF8(s, " "))
 	foldTransformers.Put(t)
 	if err != nil {
 		d = s
@@ -55,7 +57,8 @@ func Fold(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
-			if f := foldRune(r); f != "" {
+			// Lower-cased first: "ẞ" (capital sharp s) lowers to "ß", spelled "ss" like it.
+			if f := foldRune(unicode.ToLower(r)); f != "" {
 				b.WriteString(f)
 			} else {
 				b.WriteRune(unicode.ToLower(r))
