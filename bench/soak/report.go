@@ -161,6 +161,10 @@ func reportCmd(args []string) error {
 	if len(fails) > 0 {
 		verdict = "FAIL: " + strings.Join(fails, "; ")
 	}
+	if n := r.Status[429] + r.Status[503]; n > 0 {
+		// Not a failure of kgql (the limits did their job), but the run was not sized for them.
+		verdict += fmt.Sprintf(" (note: %d responses 429 or 503: the limits throttled or shed this load)", n)
+	}
 	total := r.ReadCount + r.WriteCount
 	p("# kgql load and soak run, %s", *date)
 	p("")
