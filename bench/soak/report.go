@@ -262,10 +262,13 @@ func reportCmd(args []string) error {
 			return nil
 		}
 		p("")
-		p("Over the run, by 10 s window (server CPU from /proc/PID/stat: cores used, and µs per response):")
+		p("Over the run, by 10 s window. Server CPU from /proc/PID/stat (cores used, µs per response); from the")
+		p("server's threads' schedstat, the cores' worth of time its threads were runnable but waiting for a CPU")
+		p("(high: the server was starved by other processes); system-wide pressure (/proc/pressure, some avg10 at")
+		p("the window's end: share of time some task waited for a CPU, for I/O).")
 		p("")
-		p("| window | responses/s | server CPU (cores) | CPU-µs/response | RSS at its end |")
-		p("| --- | --- | --- | --- | --- |")
+		p("| window | responses/s | server CPU (cores) | CPU-µs/response | waiting for a CPU (cores) | CPU pressure | I/O pressure | RSS at its end |")
+		p("| --- | --- | --- | --- | --- | --- | --- | --- |")
 		for i := 0; i < len(r.PerSecond); i += 10 {
 			j := min(i+10, len(r.PerSecond))
 			n := 0
@@ -273,9 +276,11 @@ func reportCmd(args []string) error {
 				n += x
 			}
 			a, z := at(float64(i)), at(float64(j))
-			cores, per, rss := "–", "–", "–"
+			cores, per, rss, wait, pc, pio := "–", "–", "–", "–", "–", "–"
 			if a != nil && z != nil && z.T > a.T {
 				cores = fmt.Sprintf("%.2f", (z.CPU-a.CPU)/(z.T-a.T))
+				wait = fmt.Sprintf("%.2f", (z.Wait-a.Wait)/(z.T-a.T))
+				pc, pio = fmt.Sprintf("%.0f %%", z.PSICPU), fmt.Sprintf("%.0f %%", z.PSIIO)
 				if n > 0 {
 					per = fmt.Sprintf("%.0f", (z.CPU-a.CPU)*1e6/float64(n))
 				}
@@ -285,7 +290,7 @@ func reportCmd(args []string) error {
 			if j-i < 10 {
 				label += " (tail: requests in flight at the end)"
 			}
-			p("| %s | %.0f | %s | %s | %s |", label, float64(n)/float64(j-i), cores, per, rss)
+			p("| %s | %.0f | %s | %s | %s | %s | %s | %s |", label, float64(n)/float64(j-i), cores, per, wait, pc, pio, rss)
 		}
 	}
 	p("")

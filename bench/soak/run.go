@@ -135,6 +135,46 @@ type rssSample struct {
 	Anon int     `json:"anonKiB"`
 	File int     `json:"fileKiB"`
 	CPU  float64 `json:"cpuSeconds"` // the server's utime + stime since it started
+	// From /proc/PID/task/*/schedstat, summed over the server's threads: time on a CPU and time
+	// runnable but waiting for one (seconds). Much waiting = the server was starved of CPU.
+	Run, Wait float64
+	// System-wide pressure (/proc/pressure/*, "some" avg10, %): share of time some task waited
+	// for a CPU, or for I/O.
+	PSICPU, PSIIO float64
+}
+
+// schedstat sums run and run-queue wait times over a process's threads.
+func schedstat(pid int) (run, wait float64) {
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) >= 2 {
+			r, _ := strconv.ParseFloat(f[0], 64)
+			w, _ := strconv.ParseFloat(f[1], 64)
+			run, wait = run+r/1e9, wait+w/1e9
+		}
+	}
+	return
+}
+
+// psi reads "some avg10" of /proc/pressure/NAME (0 when missing).
+func psi(name string) float64 {
+	b, err := os.ReadFile("/proc/pressure/" + name)
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "avg10="); ok {
+			x, _ := strconv.ParseFloat(v, 64)
+			return x
+		}
+	}
+	return 0
 }
 
 type results struct {
@@ -690,7 +730,9 @@ func runCmd(args []string) error {
 			defer t.Stop()
 			for {
 				st := procStatus(*pid, "VmRSS", "RssAnon", "RssFile")
-				res.RSS = append(res.RSS, rssSample{T: time.Since(start).Seconds(), RSS: st["VmRSS"], Anon: st["RssAnon"], File: st["RssFile"], CPU: procCPU(*pid)})
+				run, wait := schedstat(*pid)
+				res.RSS = append(res.RSS, rssSample{T: time.Since(start).Seconds(), RSS: st["VmRSS"], Anon: st["RssAnon"], File: st["RssFile"],
+					CPU: procCPU(*pid), Run: run, Wait: wait, PSICPU: psi("cpu"), PSIIO: psi("io")})
 				select {
 				case <-stopRSS:
 					return
