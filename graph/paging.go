@@ -29,7 +29,9 @@ func encodeCursor(id store.ID) string {
 func decodeCursor(c string) (store.ID, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil && strings.HasPrefix(string(b), cursorPrefix) {
-		if id, err := store.ParseID(strings.TrimPrefix(string(b), cursorPrefix)); err == nil {
+		// Only the canonical form: base64 decoding ignores newlines and the spare bits of the
+		// last character, so other strings decode to the same id.
+		if id, err := store.ParseID(strings.TrimPrefix(string(b), cursorPrefix)); err == nil && encodeCursor(id) == c {
 			return id, nil
 		}
 	}
