@@ -74,26 +74,37 @@ bombs=(taskset -c 1 "$work/kgql-bombs" -url "$url" -token "$(tok bomber)" -flood
 normal=(taskset -c 1 "$work/kgql-bombs" -mode normal -url "$url" -normal-token "$(tok normal)"
   -conns "$conns" -conn-rate "$connrate" -for "${phase}s")
 
-loads=()
+loads=(); cpus=()
 load() { loads+=("$1: $(cut -d' ' -f1-3 /proc/loadavg)"); }
+ticks() { awk '{print $14 + $15}' "/proc/$kpid/stat"; }
+hz=$(getconf CLK_TCK)
+phase_cpu() { # name start-ticks start-seconds: kgql's CPU use over a phase, % of one CPU
+  cpus+=("$1 $(awk -v a="$2" -v b="$(ticks)" -v t0="$3" -v t1="$(date +%s.%N)" -v hz="$hz" 'BEGIN {printf "%.0f %%", 100 * (b - a) / hz / (t1 - t0)}')")
+}
 say "1/4 the battery alone, $tries tries of each bomb"
 battery_ok=1
 load "before the battery"
 "${bombs[@]}" -mode battery -tries "$tries" -json "$work/battery.json" || battery_ok=0
 say "2/4 the normal client, quiet, ${phase} s"
 load "before the quiet phase"
+c0=$(ticks); s0=$(date +%s.%N)
 "${normal[@]}" -json "$work/quiet.json"
+phase_cpu quiet "$c0" "$s0"
 say "3/4 the normal client, ${phase} s, with the battery without its floods in a loop beside it"
 load "before the phase without floods"
+c0=$(ticks); s0=$(date +%s.%N)
 nice -n 19 "${bombs[@]}" -mode loop -skip http-flood,ws-flood -for "${phase}s" -json "$work/loop-no-floods.json" &
 lpid=$!
 "${normal[@]}" -json "$work/during-no-floods.json"
+phase_cpu "beside the battery without its floods" "$c0" "$s0"
 wait "$lpid"; lpid=""
 say "4/4 the normal client, ${phase} s, with the whole battery in a loop beside it"
 load "before the phase with floods"
+c0=$(ticks); s0=$(date +%s.%N)
 nice -n 19 "${bombs[@]}" -mode loop -for "${phase}s" -json "$work/loop.json" &
 lpid=$!
 "${normal[@]}" -json "$work/during.json"
+phase_cpu "beside the whole battery" "$c0" "$s0"
 wait "$lpid"; lpid=""
 load "at the end"
 hwm=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$kpid/status" 2>/dev/null || echo "?")
@@ -127,7 +138,8 @@ commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo "?")
   echo "### The server"
   echo
   echo "- store after the run: $store"
-  echo "- kgql CPU over the run: ${cpu} s; peak RSS (VmHWM): $hwm"
+  cpuline=$(printf '%s; ' "${cpus[@]}")
+  echo "- kgql CPU over the run: ${cpu} s; during the normal client's phases (% of its one CPU): ${cpuline%; }; peak RSS (VmHWM): $hwm"
   echo "- server log: $warnings warnings, $errors errors"
   echo
   echo "Whole script: $(($(date +%s) - t0)) s."
