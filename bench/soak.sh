@@ -15,6 +15,7 @@
 #   MAX_IN_FLIGHT=256    -max-in-flight: above CLIENTS, so the cap never sheds (a shed is a 503)
 #   WRITES=0.10          fraction of writes
 #   LOCK_WAIT=300        seconds to wait for /tmp/kgql-bench.lock (another benchmark running)
+#   GOMAXPROCS           passed on to the server (pinned to one CPU it gets 1 by default) and the generator
 #   KEEP=1               keep the work directory (server log, results.json, expect.json, export)
 #
 # What it does:
@@ -34,7 +35,7 @@
 set -euo pipefail
 t0=$(date +%s.%N)
 envs=""
-for v in CLIENTS TOKENS RATE BURST MAX_IN_FLIGHT WRITES; do [ -n "${!v:-}" ] && envs+="$v=${!v} "; done
+for v in CLIENTS TOKENS RATE BURST MAX_IN_FLIGHT WRITES GOMAXPROCS; do [ -n "${!v:-}" ] && envs+="$v=${!v} "; done
 command_line="$(echo "${envs}bench/soak.sh $*" | sed 's/ *$//')"
 secs="${1:-60}"
 case "$secs" in *[!0-9]* | "" | 0) echo "soak.sh: SECONDS must be a whole number" >&2; exit 2 ;; esac
