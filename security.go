@@ -37,6 +37,7 @@ type security struct {
 	wsMaxOps                                             *int
 	wsMaxMessage                                         *int64
 	wsWriteTimeout                                       *time.Duration
+	wsMessageRate                                        *float64
 	limits                                               graph.Limits
 	headerTimeout                                        *time.Duration
 
@@ -75,6 +76,7 @@ func securityFlags(fs *flag.FlagSet) *security {
 		wsWriteTimeout: fs.Duration("ws-write-timeout", graph.DefaultWSWriteTimeout,
 			"a websocket whose peer does not take a message within this is closed with 1008 (slow consumer)"),
 	}
+	sc.wsMessageRate = fs.Float64("ws-message-rate", graph.DefaultWSMessageRate, "messages per second read from one websocket (burst twice that); a faster sender waits in its own connection (-1: unpaced)")
 	sc.headerTimeout = fs.Duration("read-header-timeout", 10*time.Second, "a connection that has not sent its request headers within this is closed (slow clients, slow-loris)")
 	l := &sc.limits
 	fs.IntVar(&l.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest nesting of fields in an operation (-1: no limit)")
@@ -181,6 +183,7 @@ func (sc *security) handlerOptions(fs *flag.FlagSet, authn *auth.Authenticator, 
 		WSMaxOperations:      *sc.wsMaxOps,
 		WSMaxMessageBytes:    *sc.wsMaxMessage,
 		WSWriteTimeout:       *sc.wsWriteTimeout,
+		WSMessageRate:        *sc.wsMessageRate,
 		DisableIntrospection: !*sc.introspection || (!loopback && !set["introspection"]),
 	}
 	// The per-client rate is on by default except on the open loopback server (go run ., local

@@ -65,6 +65,9 @@ type Options struct {
 	WSMaxOperations   int
 	WSMaxMessageBytes int64
 	WSWriteTimeout    time.Duration
+	// WSMessageRate paces the messages read from one websocket (per second, burst twice that);
+	// zero means DefaultWSMessageRate, negative unpaced.
+	WSMessageRate float64
 	// OnRefuse, if set, is told of every request or operation refused by a limit or the policy
 	// ("auth", "rate", "in_flight", "ws_operations", "ws_slow"), e.g. to count them.
 	OnRefuse func(kind string)
@@ -157,6 +160,9 @@ func NewHandler(opts Options) http.Handler {
 	if opts.WSWriteTimeout <= 0 {
 		opts.WSWriteTimeout = DefaultWSWriteTimeout
 	}
+	if opts.WSMessageRate == 0 {
+		opts.WSMessageRate = DefaultWSMessageRate
+	}
 	refused := opts.OnRefuse
 	if refused == nil {
 		refused = func(string) {}
@@ -180,7 +186,7 @@ func NewHandler(opts Options) http.Handler {
 		PayloadReadLimit:      &opts.WSMaxMessageBytes,
 		// The origin was checked by wsOriginGate with the CORS rules, before this runs.
 		Implementation: wsImplementation{accept: websocket.AcceptOptions{InsecureSkipVerify: true},
-			writeTimeout: opts.WSWriteTimeout, onSlow: func() { refused("ws_slow") }},
+			writeTimeout: opts.WSWriteTimeout, onSlow: func() { refused("ws_slow") }, messageRate: opts.WSMessageRate},
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})

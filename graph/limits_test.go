@@ -192,14 +192,15 @@ func TestLimitsRefuseAttacks(t *testing.T) {
 		// 10,000 aliases are 30,000 tokens: the parser stops at the token limit.
 		{"10,000 aliases", "{ " + repeat(10000, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }", nil,
 			"tokens", d.MaxTokens, d.MaxTokens + 1},
-		{"10,000 times one field", "{ " + strings.Repeat("__typename ", 10000) + "}", nil,
-			"selections", d.MaxSelections, 10000},
-		{"3,000 aliases", "{ " + repeat(3000, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }", nil,
-			"selections", d.MaxSelections, 3000},
-		{"3,000 aliases of an unknown field", "{ " + repeat(3000, " ", func(i int) string { return fmt.Sprintf("a%d: noSuchField", i) }) + " }", nil,
-			"selections", d.MaxSelections, 3000},
-		{"3,000 aliases in an unused fragment", "{ __typename } fragment U on Query { " + repeat(3000, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }", nil,
-			"selections", d.MaxSelections, 3001},
+		// Under the token limit, over the selections limit (the quadratic case of validation).
+		{"4,000 times one field", "{ " + strings.Repeat("__typename ", 4000) + "}", nil,
+			"selections", d.MaxSelections, 4000},
+		{"1,500 aliases", "{ " + repeat(1500, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }", nil,
+			"selections", d.MaxSelections, 1500},
+		{"1,500 aliases of an unknown field", "{ " + repeat(1500, " ", func(i int) string { return fmt.Sprintf("a%d: noSuchField", i) }) + " }", nil,
+			"selections", d.MaxSelections, 1500},
+		{"1,500 aliases in an unused fragment", "{ __typename } fragment U on Query { " + repeat(1500, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }", nil,
+			"selections", d.MaxSelections, 1501},
 		// 2 + 4 + … + 1024 = 2046 spreads expanded; 1024 copies of the leaf.
 		{"fragment bomb", bomb("name"), nil, "selections", d.MaxSelections, 1 + 1024},
 		{"fragment bomb of spreads", bomb("__typename") + "\nfragment Z on Person { name }", nil, "selections", d.MaxSelections, 1 + 1024 + 1},

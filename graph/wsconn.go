@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/time/rate"
 )
 
 // Websocket limits (graphql-transport-ws at /graphql):
@@ -27,6 +28,10 @@ import (
 //     an error (RATE_LIMITED) and the socket stays open;
 //   - every operation takes a token of its client's rate bucket (guard.go), as an HTTP request
 //     does; over it, the operation is answered with RATE_LIMITED;
+//   - a socket's messages are paced at WSMessageRate per second (burst twice that): past it, the
+//     server reads the socket's next message only when the pace allows, so a flood waits in its
+//     own connection's buffers (the sender feels TCP's back-pressure) instead of queueing
+//     goroutines in front of every other client (gqlgen starts one per operation);
 //   - a slow reader: a message the server cannot hand to the peer within WSWriteTimeout (the
 //     peer does not read, so the connection's buffers are full) closes the socket: the server
 //     sends close code 1008 "policy violation: slow consumer" behind what is buffered, and drops
@@ -38,6 +43,7 @@ const (
 	DefaultWSMaxOperations   = 100
 	DefaultWSMaxMessageBytes = 1 << 20
 	DefaultWSWriteTimeout    = 10 * time.Second
+	DefaultWSMessageRate     = 100
 )
 
 // CloseSlowConsumer is the close code of a socket whose peer does not read what it is sent.
@@ -127,6 +133,7 @@ type wsImplementation struct {
 	accept       websocket.AcceptOptions
 	writeTimeout time.Duration
 	onSlow       func()
+	messageRate  float64 // messages per second read from one socket; <= 0: unpaced
 }
 
 func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -145,13 +152,18 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, o trans
 	if err != nil {
 		return nil, err
 	}
-	return &wsConn{c: c, writeTimeout: i.writeTimeout, onSlow: i.onSlow}, nil
+	conn := &wsConn{c: c, writeTimeout: i.writeTimeout, onSlow: i.onSlow}
+	if i.messageRate > 0 {
+		conn.pace = rate.NewLimiter(rate.Limit(i.messageRate), max(1, int(2*i.messageRate)))
+	}
+	return conn, nil
 }
 
 type wsConn struct {
 	c            *websocket.Conn
 	writeTimeout time.Duration
 	onSlow       func()
+	pace         *rate.Limiter
 
 	mu       sync.Mutex
 	deadline *time.Timer
@@ -170,6 +182,11 @@ func (c *wsConn) Close() error {
 }
 
 func (c *wsConn) NextReader() (int, io.Reader, error) {
+	if c.pace != nil { // wait for the pace before reading: the flood stays in the socket's buffers
+		if d := c.pace.Reserve().Delay(); d > 0 {
+			time.Sleep(d)
+		}
+	}
 	t, data, err := c.c.Read(context.Background())
 	if err != nil {
 		switch websocket.CloseStatus(err) {

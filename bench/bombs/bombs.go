@@ -50,6 +50,10 @@ type Target struct {
 	ReadHeaderTimeout time.Duration
 	// WSMaxMessageBytes is the server's largest websocket message (-ws-max-message-bytes).
 	WSMaxMessageBytes int64
+	// WSMessageRate is the server's pace of the messages read from one websocket
+	// (-ws-message-rate, burst twice that); zero when it does not pace. The websocket flood sends
+	// a few seconds' worth past the pace's burst.
+	WSMessageRate float64
 	// Client sends the HTTP requests. Nil: a client of its own.
 	Client *http.Client
 

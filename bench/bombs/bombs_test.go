@@ -83,7 +83,7 @@ func serve(t *testing.T) (*bombs.Target, *store.Store) {
 		URL: "http://" + ln.Addr().String(), Token: tokens["bomber"],
 		FloodToken: tokens["flood"], WSFloodToken: tokens["wsflood"],
 		Rate: testRate, Burst: testBurst, ReadHeaderTimeout: testReadHeaderTimeout,
-		WSMaxMessageBytes: graph.DefaultWSMaxMessageBytes,
+		WSMaxMessageBytes: graph.DefaultWSMaxMessageBytes, WSMessageRate: graph.DefaultWSMessageRate,
 	}, s
 }
 

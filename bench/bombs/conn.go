@@ -301,12 +301,13 @@ func wsTooBig() Bomb {
 		}}
 }
 
-// wsFlood sends, on one socket of its own client (WSFloodToken), thousands of subscribe
-// messages as fast as it can: past the client's burst each must be answered RATE_LIMITED (the
-// client's rate, or the cap on operations at once on a socket), and the socket stays open.
+// wsFlood sends, on one socket of its own client (WSFloodToken), hundreds or thousands of
+// subscribe messages as fast as it can: the server reads them at its pace (WSMessageRate), and
+// past the client's burst each must be answered RATE_LIMITED (the client's rate, or the cap on
+// operations at once on a socket), and the socket stays open.
 func wsFlood() Bomb {
 	return Bomb{Name: "ws-flood", Flood: true,
-		What:   "one socket sending max(Burst+1000, 2000) subscribe messages as fast as it can",
+		What:   "one socket sending max(Burst+100, 5 × the socket's pace) subscribe messages (max(Burst+1000, 2000) when unpaced) as fast as it can",
 		Expect: Expect{Code: "RATE_LIMITED"},
 		send: func(ctx context.Context, t *Target, try int) Outcome {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -318,6 +319,9 @@ func wsFlood() Bomb {
 			defer c.CloseNow()
 			c.SetReadLimit(1 << 20)
 			n := max(t.Burst+1000, 2000)
+			if t.WSMessageRate > 0 { // paced: the burst of the pace (2 ×) and 3 s more
+				n = max(t.Burst+100, int(5*t.WSMessageRate))
+			}
 			sent := make([]atomic.Int64, n)
 			var (
 				samples  []time.Duration

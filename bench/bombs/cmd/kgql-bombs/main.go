@@ -40,6 +40,7 @@ func main() {
 	burst := flag.Int("burst", 0, "the server's -burst")
 	rht := flag.Duration("read-header-timeout", 10*time.Second, "the server's -read-header-timeout")
 	wsMax := flag.Int64("ws-max-message-bytes", 1<<20, "the server's -ws-max-message-bytes")
+	wsPace := flag.Float64("ws-message-rate", 100, "the server's -ws-message-rate (0: it does not pace)")
 	tries := flag.Int("tries", 11, "battery: tries of each bomb (a flood is one try of many requests)")
 	dur := flag.Duration("for", 20*time.Second, "loop, normal: how long")
 	conns := flag.Int("conns", 4, "normal: connections")
@@ -61,7 +62,7 @@ func main() {
 	}
 
 	t := &bombs.Target{URL: *url, Token: *token, FloodToken: *floodToken, WSFloodToken: *wsFloodToken,
-		Rate: *rate, Burst: *burst, ReadHeaderTimeout: *rht, WSMaxMessageBytes: *wsMax}
+		Rate: *rate, Burst: *burst, ReadHeaderTimeout: *rht, WSMaxMessageBytes: *wsMax, WSMessageRate: *wsPace}
 	var v any
 	failed := false
 	switch *mode {
