@@ -30,7 +30,8 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		return
 	}
 	for _, p := range []string{"variables", "extensions"} {
-		if v := q.Get(p); v != "" && !json.Valid([]byte(v)) {
+		var obj map[string]any // null or an object, as gqlgen decodes them (not 0, "x" or [])
+		if v := q.Get(p); v != "" && json.Unmarshal([]byte(v), &obj) != nil {
 			writeHTTPError(w, http.StatusBadRequest, CodeBadUserInput, p+" must be a JSON object")
 			return
 		}
