@@ -308,7 +308,7 @@ func wsTooBig() Bomb {
 func wsFlood() Bomb {
 	return Bomb{Name: "ws-flood", Flood: true,
 		What:   "one socket sending max(Burst+100, 5 × the socket's pace) subscribe messages (max(Burst+1000, 2000) when unpaced) as fast as it can",
-		Expect: Expect{Code: "RATE_LIMITED"},
+		Expect: Expect{Code: "RATE_LIMITED", OrPaced: true},
 		send: func(ctx context.Context, t *Target, try int) Outcome {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
@@ -412,6 +412,14 @@ func wsFlood() Bomb {
 				}
 			}
 			o := Outcome{Code: first.Code, Limit: first.Limit, Counts: counts, Samples: samples, Took: Median(samples), Note: note}
+			if p := t.WSMessageRate; p > 0 && answered == n {
+				// Paced: the server took the flood no faster than its pace allows (its burst of
+				// 2 × pace, then pace per second, with 10 % slack), and it did hold it back.
+				allowed := 2*p + 1.1*p*flood.Seconds() + 10
+				held := flood.Seconds() >= 0.9*(float64(n)-2*p)/p
+				o.Paced = float64(answered) <= allowed && held
+				note += fmt.Sprintf("; paced %v (at most %.0f answers allowed by the pace in that time)", o.Paced, allowed)
+			}
 			if readErr != nil {
 				if st := websocket.CloseStatus(readErr); st != -1 {
 					o.WSClose = int(st)
