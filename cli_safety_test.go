@@ -109,6 +109,13 @@ func TestCLIBadFlagsWriteNothing(t *testing.T) {
 		{"restore", backup, "-data", fresh, "-bogus"},
 		{"restore", backup, "-data", d, "-force=maybe"},
 		{"restore", backup, "-data", fresh, "-force", "-data"},
+		// Arguments a tool does not take, and a restore without (or with a missing) backup.
+		{"export", "-data", fresh, filepath.Join(work, "out.ndjson")},
+		{"check", "-data", fresh, "extra"},
+		{"backup", "-data", fresh, filepath.Join(work, "out.backup")},
+		{"restore", "-data", fresh},
+		{"restore", "-data", fresh, filepath.Join(work, "missing.backup")},
+		{"restore", "-data", fresh, backup, backup},
 	} {
 		code, stdout, stderr := cliRunIn(t, work, nil, args...)
 		if code == 0 {

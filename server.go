@@ -325,7 +325,7 @@ func importFile(s *store.Store, name string) error {
 		for _, e := range les {
 			fmt.Fprintln(os.Stderr, e.Error())
 		}
-		return fmt.Errorf("%s: %d problem(s), nothing written", name, len(les))
+		return fmt.Errorf("%s: %d problem(s), nothing written", name, les.Total())
 	}
 	if err != nil {
 		return err
@@ -391,7 +391,9 @@ func writeOut(name string, fn func(w io.Writer) error) error {
 }
 
 // withStore parses a data tool's flags, opens the store, and runs fn.
-func withStore(name string, args []string, log *slog.Logger, decl func(*flag.FlagSet), fn func(s *store.Store, fs *flag.FlagSet) error) error {
+// files is how many file arguments the tool takes; any other number is refused before the store
+// is opened (and, for restore, a file that cannot be opened).
+func withStore(name string, args []string, log *slog.Logger, files int, decl func(*flag.FlagSet), fn func(s *store.Store, fs *flag.FlagSet) error) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	data := dataFlag(fs)
 	if decl != nil {
@@ -399,6 +401,18 @@ func withStore(name string, args []string, log *slog.Logger, decl func(*flag.Fla
 	}
 	if err := parseToolFlags(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case files == 0 && fs.NArg() > 0:
+		return fmt.Errorf("%s: unexpected argument %q (flags: -data DIR, -o FILE)", name, fs.Arg(0))
+	case files == 1 && fs.NArg() != 1:
+		return fmt.Errorf("%s: name one backup FILE", name)
+	case files == 1:
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		f.Close()
 	}
 	s, err := openStore(store.Options{Dir: *data, Logger: log})
 	if err != nil {
@@ -451,7 +465,7 @@ func parseToolFlags(fs *flag.FlagSet, args []string) error {
 
 func exportStore(args []string, log *slog.Logger) error {
 	var out *string
-	return withStore("export", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
+	return withStore("export", args, log, 0, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
 		return writeOut(*out, func(w io.Writer) error {
 			n, err := importer.Export(s, w)
 			if err == nil {
@@ -463,7 +477,7 @@ func exportStore(args []string, log *slog.Logger) error {
 }
 
 func checkStore(args []string, log *slog.Logger) error {
-	return withStore("check", args, log, nil, func(s *store.Store, fs *flag.FlagSet) error {
+	return withStore("check", args, log, 0, nil, func(s *store.Store, fs *flag.FlagSet) error {
 		n, err := s.Check(1000, func(v store.Violation) { fmt.Println(v) })
 		if err != nil {
 			return err
@@ -478,19 +492,16 @@ func checkStore(args []string, log *slog.Logger) error {
 
 func backupStore(args []string, log *slog.Logger) error {
 	var out *string
-	return withStore("backup", args, log, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
+	return withStore("backup", args, log, 0, func(fs *flag.FlagSet) { out = outFlag(fs) }, func(s *store.Store, fs *flag.FlagSet) error {
 		return writeOut(*out, s.Backup)
 	})
 }
 
 func restoreStore(args []string, log *slog.Logger) error {
 	var force *bool
-	return withStore("restore", args, log, func(fs *flag.FlagSet) {
+	return withStore("restore", args, log, 1, func(fs *flag.FlagSet) {
 		force = fs.Bool("force", false, "replace a store that is not empty")
 	}, func(s *store.Store, fs *flag.FlagSet) error {
-		if fs.NArg() != 1 {
-			return errors.New("restore: name one backup FILE")
-		}
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
 			return err

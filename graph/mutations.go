@@ -94,14 +94,24 @@ func importErrors(err error) error {
 	if !errors.As(err, &les) || len(les) == 0 {
 		return err
 	}
-	list := make([]map[string]any, len(les))
-	msgs := make([]string, len(les))
-	for i, e := range les {
-		list[i] = map[string]any{"line": e.Line, "field": e.Field, "message": e.Reason}
-		msgs[i] = strings.TrimPrefix(e.Error(), "ndjson:")
+	list := make([]map[string]any, 0, len(les))
+	msgs := make([]string, 0, len(les))
+	more := 0
+	for _, e := range les {
+		if e.More > 0 { // the list was cut at importer.MaxErrors
+			more = e.More
+			continue
+		}
+		list = append(list, map[string]any{"line": e.Line, "field": e.Field, "message": e.Reason})
+		msgs = append(msgs, strings.TrimPrefix(e.Error(), "ndjson:"))
 	}
-	msg := fmt.Sprintf("%d invalid record(s), nothing was written: line %s", len(les), strings.Join(msgs, "; line "))
-	return &codedError{code: CodeBadUserInput, msg: msg, ext: map[string]any{"errors": list}}
+	msg := fmt.Sprintf("%d problem(s), nothing was written: line %s", les.Total(), strings.Join(msgs, "; line "))
+	ext := map[string]any{"errors": list, "total": les.Total()}
+	if more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+		ext["more"] = more
+	}
+	return &codedError{code: CodeBadUserInput, msg: msg, ext: ext}
 }
 
 // importNDJSON is the importRecords mutation.
