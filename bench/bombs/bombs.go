@@ -180,6 +180,9 @@ func (o Outcome) String() string {
 	if o.Cut {
 		parts = append(parts, "cut")
 	}
+	if o.Paced {
+		parts = append(parts, "paced")
+	}
 	if len(parts) == 0 {
 		return "nothing"
 	}

@@ -418,7 +418,7 @@ func wsFlood() Bomb {
 				allowed := 2*p + 1.1*p*flood.Seconds() + 10
 				held := flood.Seconds() >= 0.9*(float64(n)-2*p)/p
 				o.Paced = float64(answered) <= allowed && held
-				note += fmt.Sprintf("; paced %v (at most %.0f answers allowed by the pace in that time)", o.Paced, allowed)
+				o.Note += fmt.Sprintf("; paced %v (at most %.0f answers allowed by the pace in that time)", o.Paced, allowed)
 			}
 			if readErr != nil {
 				if st := websocket.CloseStatus(readErr); st != -1 {
