@@ -32,7 +32,8 @@ import (
 //     memoization (a fragment's shape is computed once, however often it is spread), so a
 //     fragment "bomb" (A spreads B twice, B spreads C twice, …) costs the size of its text;
 //     fragment cycles count as empty (validation refuses them afterwards). The measurements of a
-//     query text are cached (LRU keyed by its SHA-256), so a cached query is not walked again.
+//     query text are cached (LRU keyed by the text, or by its SHA-256 past 2 KiB), so a cached
+//     query is not walked again.
 //   - The cost limit (graph/complexity.go) runs after validation, on the validated document,
 //     like gqlgen's FixedComplexityLimit that it wraps.
 //   - The time limit: every query and mutation runs under a context deadline of QueryTimeout;
@@ -152,6 +153,9 @@ func (l Limits) WithDefaults() Limits {
 // shapeCacheSize is how many query texts' shapes are remembered.
 const shapeCacheSize = 1000
 
+// shapeKeyText is the longest query text used as its own key in the shape cache.
+const shapeKeyText = 2048
+
 // applyLimits installs the limits on the GraphQL server: the shape limits before parsing, the
 // cost limit after validation, the time limit around execution.
 func applyLimits(srv *handler.Server, l Limits, maxComplexity int) {
@@ -242,8 +246,13 @@ func (s *shapeLimits) MutateOperationParameters(ctx context.Context, p *graphql.
 	if p.Query == "" {
 		return nil // an APQ hash alone, or no query: gqlgen answers
 	}
-	sum := sha256.Sum256([]byte(p.Query))
-	key := string(sum[:])
+	// A short text is its own key (gqlgen's query cache keeps it as well); a long one is keyed by
+	// its SHA-256, so the cache holds at most shapeCacheSize × shapeKeyText bytes of keys.
+	key := p.Query
+	if len(key) > shapeKeyText {
+		sum := sha256.Sum256([]byte(p.Query))
+		key = "sha256:" + string(sum[:])
+	}
 	sh, ok := s.cache.Get(ctx, key)
 	if !ok {
 		sh = measure(p.Query, l.MaxTokens)
@@ -474,14 +483,15 @@ func (e *timeoutError) Error() string   { return e.coded.msg }
 func (e *timeoutError) Unwrap() []error { return []error{e.coded, context.DeadlineExceeded} }
 
 // timeLimit runs every query and mutation under a deadline of d. The deadline is released as
-// soon as the (last) response is produced.
+// soon as the (last) response is produced. The cause is made once and shared (it is read-only):
+// an operation's context reports it only when its own deadline fired.
 func timeLimit(d time.Duration) graphql.OperationMiddleware {
+	cause := newTimeoutError(d)
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx)
 		if op == nil || op.Operation == nil || op.Operation.Operation == ast.Subscription {
 			return next(ctx)
 		}
-		cause := newTimeoutError(d)
 		ctx, cancel := context.WithTimeoutCause(ctx, d, cause)
 		h := next(ctx)
 		first := true

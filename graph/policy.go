@@ -255,9 +255,10 @@ func (g authGate) MutateOperationContext(ctx context.Context, rc *graphql.Operat
 	if rc.Operation == nil {
 		return nil
 	}
-	actions := []Action{ActionRead}
+	var buf [2]Action
+	actions := append(buf[:0], ActionRead)
 	if rc.Operation.Operation == ast.Mutation {
-		actions = []Action{ActionWrite}
+		actions = append(buf[:0], ActionWrite)
 		if cascades(rc.Operation.SelectionSet, rc.Variables) {
 			actions = append(actions, ActionCascade)
 		}

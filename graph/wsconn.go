@@ -118,11 +118,15 @@ func remoteOf(ctx context.Context) string {
 	return s
 }
 
-// withRemote keeps the remote address in the request's context (for the websocket's rate
-// bucket; http.Request.RemoteAddr is out of reach there).
+// withRemote keeps the remote address of a websocket upgrade in the request's context (for the
+// socket's rate bucket; http.Request.RemoteAddr is out of reach there). Other requests pass as
+// they are.
 func withRemote(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), remoteKey{}, r.RemoteAddr)))
+		if isUpgrade(r) {
+			r = r.WithContext(context.WithValue(r.Context(), remoteKey{}, r.RemoteAddr))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
