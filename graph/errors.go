@@ -42,6 +42,23 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// maxRequestID is the longest incoming X-Request-Id kept.
+const maxRequestID = 64
+
+// validRequestID reports whether an incoming X-Request-Id may be kept: 1 to 64 bytes of printable
+// ASCII without spaces, quotes or backslashes (it goes into logs and response headers as it is).
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // withRequestID returns ctx carrying id.
 func withRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)

@@ -29,6 +29,19 @@ import (
 // servers on this machine, on any port.
 var DefaultCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"}
 
+// CORSAllowedHeaders are the request headers a cross-origin page may send to /graphql: the ones
+// GraphQL clients set (Apollo Client's clientAwareness names and versions and its CSRF header,
+// the operation name Apollo's links add), W3C trace context, a request id, and the credential.
+// This is the one list; the README's CORS paragraph repeats it.
+var CORSAllowedHeaders = []string{
+	"Content-Type", "Accept", "Authorization", "X-Request-Id",
+	"Apollo-Require-Preflight", "Apollographql-Client-Name", "Apollographql-Client-Version",
+	"X-Apollo-Operation-Name", "Traceparent", "Tracestate",
+}
+
+// CORSExposedHeaders are the response headers a cross-origin page may read.
+var CORSExposedHeaders = []string{"X-Request-Id", "Retry-After"}
+
 // Options configures the HTTP handler.
 type Options struct {
 	// Store is the open store the resolvers read. Required.
@@ -223,8 +236,8 @@ func NewHandler(opts Options) http.Handler {
 	c := cors.New(cors.Options{
 		AllowedOrigins:   opts.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Content-Type", "Accept", "Authorization", "X-Request-Id", "Apollo-Require-Preflight"},
-		ExposedHeaders:   []string{"X-Request-Id"},
+		AllowedHeaders:   CORSAllowedHeaders,
+		ExposedHeaders:   CORSExposedHeaders,
 		AllowCredentials: !contains(opts.CORSOrigins, "*"),
 		MaxAge:           600,
 	})
@@ -299,10 +312,15 @@ func textIndexWarning(ix *textindex.Index, next graphql.ResponseHandler) graphql
 	}
 }
 
-// withRequestIDs gives every request an id (in its context and the X-Request-Id response header).
+// withRequestIDs gives every request an id (in its context and the X-Request-Id response header):
+// the client's own X-Request-Id when it is a usable one (validRequestID), so that a request can be
+// followed from the client's logs into kgql's; otherwise a new random one.
 func withRequestIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(withRequestID(r.Context(), id)))
 	})
