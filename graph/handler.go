@@ -84,6 +84,12 @@ type Options struct {
 	// OnRefuse, if set, is told of every request or operation refused by a limit or the policy
 	// ("auth", "rate", "in_flight", "ws_operations", "ws_slow"), e.g. to count them.
 	OnRefuse func(kind string)
+	// OnRequest, if set, is told of every HTTP request once it is answered (graph/reqinfo.go),
+	// e.g. for an access log and metrics.
+	OnRequest func(Served)
+	// OnOperation, if set, is told of every GraphQL operation once it has answered, over HTTP
+	// and websockets alike.
+	OnOperation func(ctx context.Context, oi OperationInfo)
 	// MaxComplexity refuses operations whose cost (graph/complexity.go) is higher, with
 	// QUERY_TOO_COMPLEX. Zero means DefaultMaxComplexity.
 	MaxComplexity int
@@ -222,6 +228,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	applyLimits(srv, opts.Limits, opts.MaxComplexity)
 	srv.Use(strictEnums{schema: es.Schema()})
+	srv.AroundResponses(recordOperations(opts.OnOperation))
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(wsOperationLimits(opts.WSMaxOperations, rl, refused))
@@ -243,6 +250,8 @@ func NewHandler(opts Options) http.Handler {
 	})
 
 	mux := http.NewServeMux()
+	// Every route is observed under its pattern (a bounded set of names, for metrics and logs).
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, observe(pattern, opts.OnRequest, h)) }
 	// Before GraphQL runs: CORS (preflights end there), who the caller is, their rate, the cap on
 	// requests in flight, the websocket origin check, the body limit.
 	guard := func(h http.Handler) http.Handler {
@@ -252,8 +261,8 @@ func NewHandler(opts Options) http.Handler {
 	if gated {
 		gql = withStatus(gql)
 	}
-	mux.Handle("/graphql", c.Handler(guard(gql)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	handle("/graphql", c.Handler(guard(gql)))
+	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		body := map[string]any{"status": "ok"}
@@ -262,8 +271,8 @@ func NewHandler(opts Options) http.Handler {
 			body["textIndex"], body["behind"] = st.State, st.Behind
 		}
 		_ = json.NewEncoder(w).Encode(body)
-	})
-	mux.Handle("GET /admin/backup", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	handle("GET /admin/backup", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := askAuthorize(r.Context(), opts.Authorize, ActionBackup); err != nil {
 			writeRefusal(w, err, refused)
 			return
@@ -275,7 +284,7 @@ func NewHandler(opts Options) http.Handler {
 			log.Error("online backup failed", "request_id", RequestID(r.Context()), "err", err)
 		}
 	})))
-	mux.Handle("/admin/", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handle("/admin/", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := askAuthorize(r.Context(), opts.Authorize, ActionBackup); err != nil {
 			writeRefusal(w, err, refused)
 			return
@@ -283,8 +292,8 @@ func NewHandler(opts Options) http.Handler {
 		writeHTTPError(w, http.StatusNotFound, CodeNotFound, "no such admin route: "+r.URL.Path)
 	})))
 	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
-	mux.Handle("/", pg)
-	mux.Handle("/playground/", pg)
+	handle("/", pg)
+	handle("/playground/", pg)
 	return withRequestIDs(mux)
 }
 
