@@ -74,7 +74,8 @@ type kgqlProc struct {
 	url    string        // http://HOST:PORT/ from the "kgql serving" log line
 }
 
-// kgqlEnv is the test's environment without any KGQL_* variable, plus extra.
+// kgqlEnv is the test's environment without any KGQL_* variable, plus KGQL_LOG_FORMAT=text (the
+// tests read the text log; serve's default on a pipe is JSON) and extra (later values win).
 func kgqlEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -82,6 +83,7 @@ func kgqlEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "KGQL_LOG_FORMAT=text")
 	return append(env, extra...)
 }
 

@@ -44,6 +44,8 @@ var mainStart time.Time
 
 func main() {
 	mainStart = time.Now()
+	// The data tools log text at INFO (to a person at a terminal, mostly); serve builds its own
+	// logger from -log-format and -log-level, once its flags are parsed.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	args := os.Args[1:]
 	cmd := "serve"
@@ -53,7 +55,7 @@ func main() {
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(args, log)
+		err = serve(args)
 	case "import":
 		err = importFiles(args, log)
 	case "export":
@@ -124,8 +126,9 @@ func openStore(opts store.Options) (*store.Store, error) {
 	return s, err
 }
 
-func serve(args []string, log *slog.Logger) error {
+func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	logs := logFlags(fs)
 	addr := fs.String("addr", env("KGQL_ADDR", "localhost:8080"), "listen address HOST:PORT (env KGQL_ADDR)")
 	data := dataFlag(fs)
 	doSeed := fs.Bool("seed", env("KGQL_SEED", "true") != "false", "fill an empty store with the built-in dataset (env KGQL_SEED)")
@@ -138,6 +141,10 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	log, err := logs.logger(os.Stderr)
+	if err != nil {
+		return err
 	}
 	// Credentials are read before anything is bound or opened: a bad token file or key refuses
 	// to start, with the line at fault.
@@ -222,6 +229,10 @@ func serve(args []string, log *slog.Logger) error {
 	}()
 
 	hopts.Store, hopts.Text, hopts.Logger, hopts.CORSOrigins = s, ix, log, splitList(*origins)
+	hopts.OnRequest = graph.AccessLog(log)
+	if *logs.slow > 0 {
+		hopts.OnOperation = graph.SlowQueryLog(log, *logs.slow)
+	}
 	h := graph.NewHandler(hopts)
 	ready.Store(&h)
 	go reloadOnHUP(ctx, sec, log)
@@ -239,6 +250,55 @@ func serve(args []string, log *slog.Logger) error {
 		log.Warn("requests still running at shutdown were cut", "err", err)
 	}
 	return nil
+}
+
+// logConfig is serve's -log-format, -log-level and -slow-query.
+type logConfig struct {
+	format, level *string
+	slow          *time.Duration
+}
+
+func logFlags(fs *flag.FlagSet) *logConfig {
+	return &logConfig{
+		format: fs.String("log-format", env("KGQL_LOG_FORMAT", ""),
+			"json or text (env KGQL_LOG_FORMAT; default: text when standard error is a terminal, else json)"),
+		level: fs.String("log-level", env("KGQL_LOG_LEVEL", "info"),
+			"lowest level logged: debug (adds health checks to the access log), info (one line per request), warn or error (env KGQL_LOG_LEVEL)"),
+		slow: fs.Duration("slow-query", 500*time.Millisecond,
+			"log queries and mutations that take longer at WARN, with their text and variable names (0: off)"),
+	}
+}
+
+// logger builds serve's logger on w.
+func (lc *logConfig) logger(w *os.File) (*slog.Logger, error) {
+	var level slog.Level
+	switch strings.ToLower(*lc.level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info", "":
+		level = slog.LevelInfo
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("-log-level %q: say debug, info, warn or error", *lc.level)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	format := strings.ToLower(*lc.format)
+	if format == "" {
+		format = "json"
+		if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			format = "text"
+		}
+	}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: say json or text", *lc.format)
 }
 
 // starting answers every request while the store opens: 503, Retry-After: 1; /healthz says

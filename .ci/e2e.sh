@@ -95,7 +95,7 @@ fi
 # ---- start kgql on a free loopback port ------------------------------------------------------
 say "start kgql"
 # -addr 127.0.0.1:0: the kernel picks a free port; kgql logs the URL it serves.
-"$work/kgql" serve -addr 127.0.0.1:0 -data "$work/data" -seed=true >"$work/kgql.log" 2>&1 &
+"$work/kgql" serve -log-format text -addr 127.0.0.1:0 -data "$work/data" -seed=true >"$work/kgql.log" 2>&1 &
 kgql_pid=$!
 base=""
 for _ in $(seq 1 300); do # up to 30 s

@@ -57,7 +57,7 @@ flock -w "${LOCK_WAIT:-900}" 9 || die "could not take /tmp/kgql-bench.lock withi
 say "lock taken"
 
 serve_flags=(-tokens "$work/tokens" -rate "$rate" -burst "$burst" -read-header-timeout "$rht" -seed=false)
-taskset -c 0 "$work/kgql" serve -data "$work/data" -addr 127.0.0.1:0 "${serve_flags[@]}" 2>"$work/server.log" &
+taskset -c 0 "$work/kgql" serve -log-format text -data "$work/data" -addr 127.0.0.1:0 "${serve_flags[@]}" 2>"$work/server.log" &
 kpid=$!
 url=""
 for _ in $(seq 1 300); do

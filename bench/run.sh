@@ -143,7 +143,7 @@ waiturl() { # file → URL printed as url=... (waits up to 10 min: a big store m
 }
 taskset -c 0 "$work/constserver" >"$work/const.out" 2>&1 &
 cpid=$!; pids+=("$cpid")
-taskset -c 0 "$work/kgql" serve -data "$work/data" -addr 127.0.0.1:0 -seed=false 2>"$work/server.log" &
+taskset -c 0 "$work/kgql" serve -log-format text -data "$work/data" -addr 127.0.0.1:0 -seed=false 2>"$work/server.log" &
 kpid=$!; pids+=("$kpid")
 curl_const=$(waiturl "$work/const.out"); url=$(waiturl "$work/server.log")
 say "kgql pid $kpid at $url, constserver pid $cpid at $curl_const"
@@ -268,14 +268,14 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 starttime() { # kind → ms (clean stop afterwards)
   local port; port=$(freeport)
   taskset -c 1 "$work/starttime" -url "http://127.0.0.1:$port/healthz" -log "$work/start-$1.log" -- \
-    taskset -c 0 "$work/kgql" serve -data "$work/data" -addr "127.0.0.1:$port" -seed=false \
+    taskset -c 0 "$work/kgql" serve -log-format text -data "$work/data" -addr "127.0.0.1:$port" -seed=false \
     || { cat "$work/start-$1.log" >&2; die "start-to-healthy ($1) failed"; }
 }
 say "start to healthy: 3 × cold (after a clean stop), 3 × after SIGKILL during the 90/10 mix (on the copy)"
 : >"$work/start.tsv"
 for i in 1 2 3; do printf 'cold\t%s\n' "$(starttime cold)" >>"$work/start.tsv"; done
 for i in 1 2 3; do
-  taskset -c 0 "$work/kgql" serve -data "$work/data" -addr 127.0.0.1:0 -seed=false 2>"$work/kill.log" &
+  taskset -c 0 "$work/kgql" serve -log-format text -data "$work/data" -addr 127.0.0.1:0 -seed=false 2>"$work/kill.log" &
   kp=$!; pids+=("$kp")
   ku=$(waiturl "$work/kill.log")
   KGQL_BODY="$work/bodies/point.json" KGQL_WRITE_BODY="$work/bodies/write.json" taskset -c 1 \

@@ -71,7 +71,7 @@ if [ ! -f "$tmpl.ok" ]; then
   "$work/kgql" gen -people 3000 -seed 1 -o "$work/gen.ndjson"
   "$work/kgql" import -data "$tmpl.tmp.$$" "$work/gen.ndjson" >/dev/null
   # Serve it once until the full-text index is built, so that each run's copy only catches up.
-  "$work/kgql" serve -data "$tmpl.tmp.$$" -addr 127.0.0.1:0 -seed=false 2>"$work/build.log" &
+  "$work/kgql" serve -log-format text -data "$tmpl.tmp.$$" -addr 127.0.0.1:0 -seed=false 2>"$work/build.log" &
   bpid=$!
   for _ in $(seq 1 1500); do
     u=$(grep -o 'url=http://127.0.0.1:[0-9]*/' "$work/build.log" 2>/dev/null | head -1 | sed 's/^url=//; s/\/$//') || true
@@ -100,7 +100,7 @@ sed -n '/^const ExampleQuery = `/,/^`$/p' "$root/graph/handler.go" | sed '1s/^co
 exec 9>/tmp/kgql-bench.lock
 say "waiting for /tmp/kgql-bench.lock (at most ${LOCK_WAIT:-300} s)"
 flock -w "${LOCK_WAIT:-300}" 9 || die "another benchmark holds /tmp/kgql-bench.lock"
-taskset -c 0 "$work/kgql" serve -data "$work/data" -addr 127.0.0.1:0 -seed=false -tokens "$work/tokens.conf" \
+taskset -c 0 "$work/kgql" serve -log-format text -data "$work/data" -addr 127.0.0.1:0 -seed=false -tokens "$work/tokens.conf" \
   -rate "$rate" -burst "$burst" -max-in-flight "$inflight" 2>"$work/server.log" &
 kpid=$!
 url=""
