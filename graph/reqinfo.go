@@ -135,7 +135,10 @@ func (w *observedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // operationInfo describes the operation of a response.
 func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 	var oi OperationInfo
-	if rc := graphql.GetOperationContext(ctx); rc != nil {
+	// A request refused before it became an operation (an undecodable body) has no operation
+	// context: GetOperationContext would panic.
+	if graphql.HasOperationContext(ctx) {
+		rc := graphql.GetOperationContext(ctx)
 		oi.Name = rc.OperationName
 		if rc.Operation != nil {
 			oi.Type = string(rc.Operation.Operation)
