@@ -99,6 +99,10 @@ type Options struct {
 	// TextMatch answers `text: {search:}` filters from a full-text index (see Resolver.TextMatch).
 	// Nil falls back to the store's word index.
 	TextMatch func(text string, kinds []store.Kind, limit int) ([]store.ID, error)
+	// Metrics, if set, are fed every request, operation and refusal (besides OnRequest,
+	// OnOperation and OnRefuse) and served at GET /metrics: to anyone under the open policy, to
+	// admins only with credentials configured (401/403 otherwise, like /admin/backup).
+	Metrics *Metrics
 	// Text is the full-text index (store/textindex), attached to Store. With it, `search` ranks
 	// name matches first, then full-text hits with highlighted snippets, and it answers TextMatch
 	// when that is nil. Nil: `search` matches names only (store.SearchNames).
@@ -189,6 +193,17 @@ func NewHandler(opts Options) http.Handler {
 	if opts.WSMessageRate == 0 {
 		opts.WSMessageRate = DefaultWSMessageRate
 	}
+	if m := opts.Metrics; m != nil {
+		opts.OnRefuse = chain1(opts.OnRefuse, m.OnRefuse)
+		opts.OnRequest = chain1(opts.OnRequest, m.OnRequest)
+		onOp := opts.OnOperation
+		opts.OnOperation = func(ctx context.Context, oi OperationInfo) {
+			if onOp != nil {
+				onOp(ctx, oi)
+			}
+			m.OnOperation(ctx, oi)
+		}
+	}
 	refused := opts.OnRefuse
 	if refused == nil {
 		refused = func(string) {}
@@ -251,7 +266,12 @@ func NewHandler(opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	// Every route is observed under its pattern (a bounded set of names, for metrics and logs).
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, observe(pattern, opts.OnRequest, h)) }
+	handle := func(pattern string, h http.Handler) {
+		if opts.Metrics != nil {
+			h = opts.Metrics.InFlight(h)
+		}
+		mux.Handle(pattern, observe(pattern, opts.OnRequest, h))
+	}
 	// Before GraphQL runs: CORS (preflights end there), who the caller is, their rate, the cap on
 	// requests in flight, the websocket origin check, the body limit.
 	guard := func(h http.Handler) http.Handler {
@@ -291,10 +311,28 @@ func NewHandler(opts Options) http.Handler {
 		}
 		writeHTTPError(w, http.StatusNotFound, CodeNotFound, "no such admin route: "+r.URL.Path)
 	})))
+	if opts.Metrics != nil {
+		mh := opts.Metrics.Handler()
+		handle("GET /metrics", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := askAuthorize(r.Context(), opts.Authorize, ActionBackup); err != nil {
+				writeRefusal(w, err, refused)
+				return
+			}
+			mh.ServeHTTP(w, r)
+		})))
+	}
 	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
 	handle("/", pg)
 	handle("/playground/", pg)
 	return withRequestIDs(mux)
+}
+
+// chain1 returns a func calling first (if any), then then.
+func chain1[T any](first, then func(T)) func(T) {
+	if first == nil {
+		return then
+	}
+	return func(v T) { first(v); then(v) }
 }
 
 // textIndexWarning adds extensions.textIndex to the response of an operation that may use the

@@ -30,6 +30,8 @@ type nodeCache struct {
 	max   int // records in both generations together; < 0 disables the cache
 	epoch atomic.Uint64
 
+	hits, misses atomic.Int64 // lookups of get, see Store.CacheStats
+
 	mu       sync.Mutex
 	cur, old map[ID]*Node
 	// keys remembers which record owned an external key. An entry is only a hint: GetByKey
@@ -54,14 +56,24 @@ func (c *nodeCache) get(id ID) *Node {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if n, ok := c.cur[id]; ok {
+		c.hits.Add(1)
 		return n
 	}
 	n, ok := c.old[id]
 	if ok {
+		c.hits.Add(1)
 		delete(c.old, id)
 		c.addLocked(id, n)
+	} else {
+		c.misses.Add(1)
 	}
 	return n
+}
+
+// CacheStats returns how many record lookups of the read paths the read cache answered (hits) and
+// how many went to Badger (misses) since the store opened; both stay 0 with the cache off.
+func (s *Store) CacheStats() (hits, misses int64) {
+	return s.cache.hits.Load(), s.cache.misses.Load()
 }
 
 // put keeps n if no write has committed since the reader took epoch.

@@ -308,6 +308,10 @@ func (s *Store) Close() error {
 // to prove that a query's cost is bounded by its depth, not by the number of objects.
 func (s *Store) Calls() int64 { return s.calls.Load() }
 
+// Sizes returns Badger's estimate of the bytes on disk of its LSM tree (keys and small values) and
+// of its value log (db.Size; refreshed by Badger every minute, 0 for an in-memory store).
+func (s *Store) Sizes() (lsm, vlog int64) { return s.db.Size() }
+
 // view runs fn in one read transaction and counts it as one round trip.
 func (s *Store) view(fn func(txn *badger.Txn) error) error {
 	s.calls.Add(1)
