@@ -134,6 +134,8 @@ func serve(args []string) error {
 	doSeed := fs.Bool("seed", env("KGQL_SEED", "true") != "false", "fill an empty store with the built-in dataset (env KGQL_SEED)")
 	origins := fs.String("cors-origins", env("KGQL_CORS_ORIGINS", strings.Join(graph.DefaultCORSOrigins, ",")),
 		"comma-separated origins allowed by CORS and for websocket upgrades (env KGQL_CORS_ORIGINS)")
+	metricsAddr := fs.String("metrics-addr", env("KGQL_METRICS_ADDR", ""),
+		"also serve GET /metrics, without credentials, on this HOST:PORT (e.g. 127.0.0.1:9464 for a local scraper) (env KGQL_METRICS_ADDR)")
 	mem := memoryFlags(fs)
 	sec := securityFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -233,6 +235,14 @@ func serve(args []string) error {
 	if *logs.slow > 0 {
 		hopts.OnOperation = graph.SlowQueryLog(log, *logs.slow)
 	}
+	hopts.Metrics = graph.NewMetrics(s, ix)
+	if *metricsAddr != "" {
+		stopMetrics, err := serveMetrics(*metricsAddr, hopts.Metrics, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	h := graph.NewHandler(hopts)
 	ready.Store(&h)
 	go reloadOnHUP(ctx, sec, log)
@@ -299,6 +309,28 @@ func (lc *logConfig) logger(w *os.File) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, ho)), nil
 	}
 	return nil, fmt.Errorf("-log-format %q: say json or text", *lc.format)
+}
+
+// serveMetrics serves GET /metrics alone on addr, without credentials (meant for a scraper on
+// this machine or a private network; a non-loopback address is allowed, with a warning). It
+// returns the function that stops it.
+func serveMetrics(addr string, m *graph.Metrics, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = ms.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/metrics"
+	if isLoopback(ln.Addr()) {
+		log.Info("metrics listening", "url", url)
+	} else {
+		log.Warn("metrics listening without credentials on a network address", "url", url)
+	}
+	return func() { _ = ms.Close() }, nil
 }
 
 // starting answers every request while the store opens: 503, Retry-After: 1; /healthz says
