@@ -10,30 +10,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kgql/kgql/graph"
 )
 
-// logBuffer is a bytes.Buffer safe for the handler's goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer is the log of a test server (safe for the handler's goroutines), read as lines.
+type logBuffer struct{ httpSyncBuffer }
 
 // lines waits (up to 10 s) until the log holds at least n lines (a request's line is written once
 // its response is, so the client may see the response first) and returns them parsed.
