@@ -87,13 +87,12 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr
 		}
 		gerr.Message = msg
-		ext := map[string]any{"code": code}
+		var more map[string]any
 		var ce *codedError
 		if errors.As(err, &ce) {
-			for k, v := range ce.ext {
-				ext[k] = v
-			}
+			more = ce.ext
 		}
+		ext := extensionsOf(code, more)
 		if reason, ok := gerr.Extensions["code"].(string); ok && reason != code {
 			ext["reason"] = reason // e.g. GRAPHQL_VALIDATION_FAILED, kept for clients that look for it
 		}
@@ -128,11 +127,18 @@ func contextError(ctx context.Context, err error) error {
 // presentCoded is what the presenter makes of a codedError, for the rare answer built outside
 // gqlgen's error path (the time limit's, graph/limits.go).
 func presentCoded(ce *codedError) *gqlerror.Error {
-	ext := map[string]any{"code": ce.code}
-	for k, v := range ce.ext {
+	return &gqlerror.Error{Message: ce.msg, Extensions: extensionsOf(ce.code, ce.ext)}
+}
+
+// extensionsOf is the extensions of an error a client sees: its code and more (a new map; more
+// is not changed).
+func extensionsOf(code string, more map[string]any) map[string]any {
+	ext := make(map[string]any, len(more)+1)
+	for k, v := range more {
 		ext[k] = v
 	}
-	return &gqlerror.Error{Message: ce.msg, Extensions: ext}
+	ext["code"] = code
+	return ext
 }
 
 // classify decides the code and the message a client sees.

@@ -102,14 +102,23 @@ func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) 
 // clientOf names the client of a request for the rate limit: its credential's name, else its
 // remote IP.
 func clientOf(ctx context.Context, remoteAddr string) string {
-	if who := auth.FromContext(ctx); who.Role != auth.Anonymous && who.Name != "" {
-		return who.Method + ":" + who.Name
+	if name := callerName(ctx); name != "" {
+		return name
 	}
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		return remoteAddr
 	}
 	return host
+}
+
+// callerName is the name of the credential of the caller in ctx ("token:NAME", "jwt:SUB"), or
+// "" for an anonymous caller. The rate limit, the access log and the metrics know a client by it.
+func callerName(ctx context.Context) string {
+	if who := auth.FromContext(ctx); who.Role != auth.Anonymous && who.Name != "" {
+		return who.Method + ":" + who.Name
+	}
+	return ""
 }
 
 // retryAfter is a Retry-After value: whole seconds, at least 1.
@@ -175,9 +184,5 @@ func limitInFlight(n int, onRefuse func(reason string), next http.Handler) http.
 
 // writeHTTPErrorExt is writeHTTPError with more extensions.
 func writeHTTPErrorExt(w http.ResponseWriter, status int, code, msg string, ext map[string]any) {
-	e := map[string]any{"code": code}
-	for k, v := range ext {
-		e[k] = v
-	}
-	writeJSONError(w, status, msg, e)
+	writeJSONError(w, status, msg, extensionsOf(code, ext))
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-
-	"github.com/kgql/kgql/graph/auth"
 )
 
 // RequestInfo is what one HTTP request turned out to be, filled in as it is served, for the
@@ -154,8 +152,8 @@ func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 			oi.ClientVersion = rc.Headers.Get("Apollographql-Client-Version")
 		}
 	}
-	if who := auth.FromContext(ctx); who.Role != auth.Anonymous && who.Name != "" {
-		oi.Client = who.Method + ":" + who.Name
+	if name := callerName(ctx); name != "" {
+		oi.Client = name
 	}
 	if resp != nil && len(resp.Errors) > 0 {
 		oi.Code, _ = resp.Errors[0].Extensions["code"].(string)

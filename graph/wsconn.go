@@ -102,11 +102,7 @@ func refusal(ctx context.Context, code, msg string, ext map[string]any) graphql.
 			return nil
 		}
 		sent = true
-		e := map[string]any{"code": code}
-		for k, v := range ext {
-			e[k] = v
-		}
-		return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: e}}}
+		return &graphql.Response{Errors: gqlerror.List{presentCoded(&codedError{code: code, msg: msg, ext: ext})}}
 	}
 }
 
