@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ type security struct {
 	wsMessageRate                                        *float64
 	limits                                               graph.Limits
 	headerTimeout                                        *time.Duration
+	cacheControl                                         *string
 
 	tokenSet *auth.TokenSet
 	verifier *auth.JWTVerifier
@@ -77,6 +79,7 @@ func securityFlags(fs *flag.FlagSet) *security {
 			"a websocket whose peer does not take a message within this is closed with 1008 (slow consumer)"),
 	}
 	sc.wsMessageRate = fs.Float64("ws-message-rate", graph.DefaultWSMessageRate, "messages per second read from one websocket (burst twice that); a faster sender waits in its own connection (-1: unpaced)")
+	sc.cacheControl = fs.String("cache-control", env("KGQL_CACHE_CONTROL", graph.DefaultCacheControl), "Cache-Control of GET queries answered without errors, e.g. \"public, max-age=60\" behind a cache (env KGQL_CACHE_CONTROL); everything else is no-store")
 	sc.headerTimeout = fs.Duration("read-header-timeout", 10*time.Second, "a connection that has not sent its request headers within this is closed (slow clients, slow-loris)")
 	l := &sc.limits
 	fs.IntVar(&l.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest nesting of fields in an operation (-1: no limit)")
@@ -86,6 +89,7 @@ func securityFlags(fs *flag.FlagSet) *security {
 	fs.IntVar(&l.MaxDirectivesPerField, "max-directives", graph.DefaultMaxDirectivesPerField, "directives on one field (-1: no limit)")
 	fs.IntVar(&l.MaxVariablesBytes, "max-variables-bytes", graph.DefaultMaxVariablesBytes, "size of an operation's variables (-1: no limit)")
 	fs.IntVar(&l.MaxTokens, "max-tokens", graph.DefaultMaxTokens, "lexical tokens of a query document (-1: no limit)")
+	fs.IntVar(&l.MaxBatch, "max-batch", graph.DefaultMaxBatch, "operations in one batched request (a JSON array); each counts toward the rate limit, and they share one cost and time budget (-1: no limit)")
 	fs.DurationVar(&l.QueryTimeout, "query-timeout", graph.DefaultQueryTimeout, "longest a query or mutation may run; then QUERY_TOO_COMPLEX (bound: time)")
 	return sc
 }
@@ -175,7 +179,11 @@ func (sc *security) handlerOptions(fs *flag.FlagSet, authn *auth.Authenticator, 
 	if *sc.requireAuth && !configured {
 		return graph.Options{}, errors.New("-require-auth needs -tokens or -jwt-key")
 	}
+	if cc := *sc.cacheControl; cc == "" || strings.IndexFunc(cc, func(r rune) bool { return r < ' ' || r > '~' }) >= 0 {
+		return graph.Options{}, fmt.Errorf("-cache-control %q: want a header value of printable ASCII, e.g. no-store or \"public, max-age=60\"", cc)
+	}
 	opts := graph.Options{
+		CacheControl:         *sc.cacheControl,
 		Policy:               graph.Policy{Auth: authn, RequireAuth: *sc.requireAuth},
 		MaxComplexity:        *sc.maxComplexity,
 		Limits:               sc.limits,

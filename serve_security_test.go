@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kgql/kgql/graph"
 	"github.com/kgql/kgql/graph/auth"
 )
 
@@ -231,5 +232,31 @@ func TestServeTokensAndSIGHUP(t *testing.T) {
 	code, list, _ := kgqlRun(t, dir, kgqlEnv(), "token", "list", "-tokens", filepath.Join(dir, "missing"))
 	if code == 0 {
 		t.Errorf("token list of a missing file: exit 0 (%s)", list)
+	}
+}
+
+// -cache-control and -max-batch reach the handler; a Cache-Control that is not a header value
+// is refused at start.
+func TestServeCacheControlAndBatchFlags(t *testing.T) {
+	opts := func(args ...string) (graph.Options, error) {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		sc := securityFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return sc.handlerOptions(fs, nil, true, "ADDR", slog.New(slog.DiscardHandler))
+	}
+	o, err := opts()
+	if err != nil || o.CacheControl != "no-store" || o.Limits.MaxBatch != graph.DefaultMaxBatch {
+		t.Errorf("defaults: %v, Cache-Control %q, max batch %d", err, o.CacheControl, o.Limits.MaxBatch)
+	}
+	o, err = opts("-cache-control", "public, max-age=60", "-max-batch", "5")
+	if err != nil || o.CacheControl != "public, max-age=60" || o.Limits.MaxBatch != 5 {
+		t.Errorf("set: %v, Cache-Control %q, max batch %d", err, o.CacheControl, o.Limits.MaxBatch)
+	}
+	for _, bad := range []string{"", "no-store\r\nSet-Cookie: x=1", "é"} {
+		if _, err := opts("-cache-control", bad); err == nil || !strings.Contains(err.Error(), "-cache-control") {
+			t.Errorf("-cache-control %q: %v, want a refusal naming the flag", bad, err)
+		}
 	}
 }

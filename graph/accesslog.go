@@ -15,6 +15,9 @@ import (
 // maxLoggedPath is the longest URL path an access-log line holds.
 const maxLoggedPath = 256
 
+// maxLoggedClient is the longest client name or version an access-log line holds.
+const maxLoggedClient = 128
+
 // maxLoggedQuery is the longest query text a slow-query line holds.
 const maxLoggedQuery = 2 << 10
 
@@ -24,7 +27,9 @@ const healthRoute = "GET /healthz"
 // AccessLog returns an Options.OnRequest that logs one line per HTTP request, message "request":
 // method, route (the mux pattern), path (the URL path only, at most 256 bytes: never the query
 // string, which can hold a GET's variables), status, duration_ms, bytes, request_id, op_name,
-// op_type, cost, client, client_version, remote (the peer's host) and upgraded (a websocket; its
+// op_type (of the last operation of a batch), ops (how many operations were answered: 0 for a
+// request refused before any, more than 1 for a batch), cost, client, client_version, remote
+// (the peer's host) and upgraded (a websocket; its
 // line is written when the socket closes, duration_ms is then its life). Health checks
 // (GET /healthz) are logged at DEBUG, everything else at INFO. Headers (Authorization, cookies),
 // variables and query texts are never logged.
@@ -43,6 +48,11 @@ func AccessLog(log *slog.Logger) func(Served) {
 		if host, _, err := net.SplitHostPort(remote); err == nil {
 			remote = host
 		}
+		client, version := s.Operation.Client, s.Operation.ClientVersion
+		if client == "" && s.Route == "/graphql" { // refused before it became an operation
+			client = capString(r.Header.Get("Apollographql-Client-Name"), maxLoggedClient)
+			version = capString(r.Header.Get("Apollographql-Client-Version"), maxLoggedClient)
+		}
 		log.LogAttrs(ctx, level, "request",
 			slog.String("method", r.Method),
 			slog.String("route", s.Route),
@@ -53,9 +63,10 @@ func AccessLog(log *slog.Logger) func(Served) {
 			slog.String("request_id", RequestID(ctx)),
 			slog.String("op_name", s.Operation.Name),
 			slog.String("op_type", s.Operation.Type),
+			slog.Int("ops", s.Operations),
 			slog.Int("cost", s.Operation.Cost),
-			slog.String("client", s.Operation.Client),
-			slog.String("client_version", s.Operation.ClientVersion),
+			slog.String("client", client),
+			slog.String("client_version", version),
 			slog.String("remote", remote),
 			slog.Bool("upgraded", s.Upgraded),
 		)

@@ -84,9 +84,21 @@ func TestAccessAndSlowQueryLog(t *testing.T) {
 		t.Fatalf("long query: HTTP %d: %s", r.Status, r.Body)
 	}
 
-	lines := buf.lines(t, 4+3) // four requests, three operations
+	// A batch of two: one line, ops 2, the last operation named; a request refused before any
+	// operation still names its client from the header.
+	if r := httpDo(t, httpRequest(t, http.MethodPost, srv.URL+"/graphql",
+		strings.NewReader(`[{"query":"query A { __typename }"},{"query":"query B { __typename }"}]`),
+		"Content-Type", "application/json", "X-Request-Id", "batch-1")); r.Status != http.StatusOK {
+		t.Fatalf("batch: HTTP %d: %s", r.Status, r.Body)
+	}
+	if r := httpDo(t, httpRequest(t, http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{"qeury":"{ __typename }"}`),
+		"Content-Type", "application/json", "X-Request-Id", "bad-1", "Apollographql-Client-Name", "bad-client")); r.Status != http.StatusBadRequest {
+		t.Fatalf("no query: HTTP %d: %s", r.Status, r.Body)
+	}
+
+	lines := buf.lines(t, 6+5) // six requests, five operations
 	keys := []string{"method", "route", "path", "status", "duration_ms", "bytes", "request_id", "op_name", "op_type",
-		"cost", "client", "client_version", "remote", "upgraded"}
+		"ops", "cost", "client", "client_version", "remote", "upgraded"}
 	var requests int
 	for _, m := range lines {
 		if m["msg"] != "request" {
@@ -99,8 +111,14 @@ func TestAccessAndSlowQueryLog(t *testing.T) {
 			}
 		}
 	}
-	if requests != 4 {
-		t.Errorf("%d request lines, want one per request (4):\n%s", requests, buf)
+	if requests != 6 {
+		t.Errorf("%d request lines, want one per request (6):\n%s", requests, buf)
+	}
+	if b := findLines(lines, "request", "batch-1"); len(b) != 1 || b[0]["ops"] != float64(2) || b[0]["op_name"] != "B" {
+		t.Errorf("batch line: %v, want one with ops 2 and op_name B", b)
+	}
+	if b := findLines(lines, "request", "bad-1"); len(b) != 1 || b[0]["ops"] != float64(0) || b[0]["client"] != "bad-client" || b[0]["status"] != float64(400) {
+		t.Errorf("refused request line: %v, want ops 0, client bad-client, status 400", b)
 	}
 
 	post := findLines(lines, "request", "abc-123")

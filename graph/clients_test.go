@@ -39,6 +39,24 @@ func TestCORSClientHeaders(t *testing.T) {
 	if r.Header.Get("Access-Control-Max-Age") == "" {
 		t.Errorf("the preflight is not cacheable (no Access-Control-Max-Age)")
 	}
+	// Clients that are not browsers list them in any order, in any case, with spaces, even twice
+	// (Node's fetch in Apollo's harness sends content-type first).
+	for _, list := range []string{
+		strings.Join(want, ","),
+		"Content-Type, Apollographql-Client-Name,apollographql-client-version , content-type",
+	} {
+		r := httpDo(t, httpRequest(t, http.MethodOptions, srv.URL+"/graphql", nil,
+			"Origin", origin, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", list))
+		if got := r.Header.Get("Access-Control-Allow-Origin"); got != origin {
+			t.Errorf("preflight listing %q: Access-Control-Allow-Origin %q, want %q", list, got, origin)
+		}
+	}
+	// A header not on the list is still refused, wherever it stands.
+	r = httpDo(t, httpRequest(t, http.MethodOptions, srv.URL+"/graphql", nil,
+		"Origin", origin, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,x-secret,accept"))
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("a preflight asking for x-secret was allowed (%q)", got)
+	}
 	// The request itself.
 	p := httpPostQuery(t, srv, `{ __typename }`, "Origin", origin, "Apollographql-Client-Name", "web", "Apollographql-Client-Version", "1.2.3")
 	exposed := strings.ToLower(p.Header.Get("Access-Control-Expose-Headers"))

@@ -18,15 +18,19 @@ import (
 
 // The extensions.code values of the contract. Every error a client sees carries one.
 const (
-	CodeBadUserInput     = "BAD_USER_INPUT"
-	CodeNotFound         = "NOT_FOUND"
-	CodeConflict         = "CONFLICT"
-	CodeUnauthenticated  = "UNAUTHENTICATED"
-	CodeForbidden        = "FORBIDDEN"
-	CodeQueryTooComplex  = "QUERY_TOO_COMPLEX"
-	CodeRateLimited      = "RATE_LIMITED"
-	CodeInternal         = "INTERNAL"
-	internalErrorMessage = "internal error"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
+	CodeRateLimited     = "RATE_LIMITED"
+	CodeInternal        = "INTERNAL"
+	// CodePersistedQueryNotFound answers an automatic persisted query whose hash the server does
+	// not know (yet): the client sends the full query with the hash next. Apollo's
+	// PersistedQueryLink and stock gqlgen know it by this code.
+	CodePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
+	internalErrorMessage       = "internal error"
 )
 
 // errPanic stands for a recovered panic; its detail is logged, never shown.
@@ -163,6 +167,8 @@ func classify(err error, gerr *gqlerror.Error) (code, msg string) {
 		return CodeBadUserInput, gerr.Message
 	case "COMPLEXITY_LIMIT_EXCEEDED":
 		return CodeQueryTooComplex, gerr.Message
+	case CodePersistedQueryNotFound:
+		return CodePersistedQueryNotFound, gerr.Message // "PersistedQueryNotFound", which clients also match
 	}
 	var inner *gqlerror.Error
 	if errors.As(err, &inner) && inner.Unwrap() == nil && len(inner.Path) == 0 {

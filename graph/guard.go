@@ -66,6 +66,11 @@ func newRateLimiter(perSecond float64, burst int) *rateLimiter {
 // allow takes a token from the client's bucket. When there is none it returns how long until
 // there is.
 func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) {
+	return l.allowN(client, now, 1)
+}
+
+// allowN takes n tokens at once (all or none).
+func (l *rateLimiter) allowN(client string, now time.Time, n int) (bool, time.Duration) {
 	l.mu.Lock()
 	if now.Sub(l.swept) > clientIdle {
 		for k, b := range l.clients {
@@ -88,7 +93,7 @@ func (l *rateLimiter) allow(client string, now time.Time) (bool, time.Duration) 
 		lim = l.overflow
 	}
 	l.mu.Unlock()
-	r := lim.ReserveN(now, 1)
+	r := lim.ReserveN(now, n)
 	if !r.OK() {
 		return false, time.Second
 	}

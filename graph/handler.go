@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,10 @@ type Options struct {
 	QueryCacheSize int
 	// MaxBodyBytes bounds a request body. Zero means 1 MiB.
 	MaxBodyBytes int64
+	// CacheControl is the Cache-Control header of a GET query answered without errors (e.g.
+	// "public, max-age=60" behind a cache; kgql does not invalidate caches on writes). Empty
+	// means DefaultCacheControl, no-store; every other response is no-store.
+	CacheControl string
 	// PlaygroundQuery is the query the playground opens with. Empty means ExampleQuery.
 	PlaygroundQuery string
 	// Policy says who may do what (graph/policy.go): who the callers are (Policy.Auth) and
@@ -169,6 +174,9 @@ func NewHandler(opts Options) http.Handler {
 	if len(opts.CORSOrigins) == 0 {
 		opts.CORSOrigins = DefaultCORSOrigins
 	}
+	if opts.CacheControl == "" {
+		opts.CacheControl = DefaultCacheControl
+	}
 	if opts.PlaygroundQuery == "" {
 		opts.PlaygroundQuery = ExampleQuery
 	}
@@ -230,8 +238,14 @@ func NewHandler(opts Options) http.Handler {
 			writeTimeout: opts.WSWriteTimeout, onSlow: func() { refused("ws_slow") }, messageRate: opts.WSMessageRate},
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	ht := &httpTransport{cacheControl: opts.CacheControl, maxBatch: opts.Limits.WithDefaults().MaxBatch,
+		maxCost: opts.MaxComplexity, refused: refused}
+	if rl != nil {
+		ht.charge = func(r *http.Request, n int) (bool, time.Duration) {
+			return rl.allowN(clientOf(r.Context(), r.RemoteAddr), time.Now(), n)
+		}
+	}
+	srv.AddTransport(ht)
 	srv.AddTransport(unsupportedTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	if !opts.DisableIntrospection {
@@ -241,7 +255,9 @@ func NewHandler(opts Options) http.Handler {
 		srv.Use(authGate{authorize: opts.Authorize})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	applyLimits(srv, opts.Limits, opts.MaxComplexity)
+	if cause := applyLimits(srv, opts.Limits, opts.MaxComplexity); cause != nil {
+		ht.timeout, ht.cause = opts.Limits.WithDefaults().QueryTimeout, cause // a batch's shared deadline
+	}
 	srv.Use(strictEnums{schema: es.Schema()})
 	srv.AroundResponses(recordOperations(opts.OnOperation))
 	srv.SetErrorPresenter(presenter(log))
@@ -281,7 +297,7 @@ func NewHandler(opts Options) http.Handler {
 	if gated {
 		gql = withStatus(gql)
 	}
-	handle("/graphql", c.Handler(guard(gql)))
+	handle("/graphql", sortPreflightHeaders(c.Handler(guard(gql))))
 	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -393,6 +409,39 @@ func wsOriginGate(c *cors.Cors, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// sortPreflightHeaders puts a CORS preflight's Access-Control-Request-Headers in the form
+// browsers send (lower case, sorted, without duplicates, RFC 9110 list syntax), which is the only
+// form rs/cors accepts: clients that are not browsers (Node's fetch in a test harness, a proxy)
+// may list the same headers in any order. A list longer than maxPreflightHeaders bytes is left
+// as it is (rs/cors refuses it).
+func sortPreflightHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vs := r.Header.Values("Access-Control-Request-Headers")
+		if r.Method != http.MethodOptions || len(vs) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		joined := strings.Join(vs, ",")
+		if len(joined) > maxPreflightHeaders {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var names []string
+		for n := range strings.SplitSeq(joined, ",") {
+			if n = strings.ToLower(strings.TrimSpace(n)); n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		slices.Sort(names)
+		r = r.Clone(r.Context())
+		r.Header.Set("Access-Control-Request-Headers", strings.Join(names, ","))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxPreflightHeaders bounds the Access-Control-Request-Headers that sortPreflightHeaders sorts.
+const maxPreflightHeaders = 4096
 
 // sameOrigin reports whether origin names the host the request was sent to.
 func sameOrigin(r *http.Request, origin string) bool {

@@ -6,13 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -89,6 +86,9 @@ const (
 	DefaultMaxTokens = 5000
 	// DefaultQueryTimeout bounds how long a query or mutation may run.
 	DefaultQueryTimeout = 10 * time.Second
+	// DefaultMaxBatch bounds the operations of one batched request (a JSON array, as Apollo's
+	// BatchHttpLink sends; its own default is 10).
+	DefaultMaxBatch = 20
 )
 
 // Limits bound an operation's shape and running time. Zero fields take their defaults
@@ -111,8 +111,11 @@ type Limits struct {
 	MaxVariablesBytes int
 	// MaxTokens bounds the lexical tokens of the query (gqlparser's parser token limit).
 	MaxTokens int
-	// QueryTimeout bounds how long a query or mutation runs. Subscriptions are not bounded.
+	// QueryTimeout bounds how long a query or mutation runs. Subscriptions are not bounded. The
+	// operations of a batch share one time limit (graph/httpapi.go).
 	QueryTimeout time.Duration
+	// MaxBatch bounds the operations of one batched HTTP request (graph/httpapi.go).
+	MaxBatch int
 }
 
 // DefaultLimits returns the limits used for zero fields.
@@ -126,6 +129,7 @@ func DefaultLimits() Limits {
 		MaxVariablesBytes:     DefaultMaxVariablesBytes,
 		MaxTokens:             DefaultMaxTokens,
 		QueryTimeout:          DefaultQueryTimeout,
+		MaxBatch:              DefaultMaxBatch,
 	}
 }
 
@@ -144,6 +148,7 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.MaxDirectivesPerField, d.MaxDirectivesPerField)
 	def(&l.MaxVariablesBytes, d.MaxVariablesBytes)
 	def(&l.MaxTokens, d.MaxTokens)
+	def(&l.MaxBatch, d.MaxBatch)
 	if l.QueryTimeout == 0 {
 		l.QueryTimeout = d.QueryTimeout
 	}
@@ -158,63 +163,32 @@ const shapeKeyText = 2048
 
 // applyLimits installs the limits on the GraphQL server: the shape limits before parsing, the
 // cost limit after validation, the time limit around execution.
-func applyLimits(srv *handler.Server, l Limits, maxComplexity int) {
+// It returns the time limit's cause (nil when there is no time limit), which a batch's shared
+// deadline reuses.
+func applyLimits(srv *handler.Server, l Limits, maxComplexity int) *timeoutError {
 	l = l.WithDefaults()
 	if l.MaxTokens > 0 {
 		srv.SetParserTokenLimit(l.MaxTokens) // gqlgen's own parse agrees with ours
 	}
 	srv.Use(&shapeLimits{limits: l, cache: lru.New[docShape](shapeCacheSize)})
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
-	if l.QueryTimeout > 0 {
-		srv.AroundOperations(timeLimit(l.QueryTimeout))
+	if l.QueryTimeout <= 0 {
+		return nil
 	}
+	cause := newTimeoutError(l.QueryTimeout)
+	srv.AroundOperations(timeLimit(l.QueryTimeout, cause))
+	return cause
 }
 
 // ---------------------------------------------------------------------------------------------
 // Refusals.
 
-// limitError is the refusal of an operation over a limit, before it runs. Its raw
-// extensions.code decides gqlgen's HTTP status (statusFor in gqlgen's transports): it is set to
-// QUERY_TOO_COMPLEX, which is registered as a protocol error (400 with
-// application/graphql-response+json, an "error" message over graphql-transport-ws), only for
-// clients that accept application/graphql-response+json; application/json clients get no raw
-// code, so 200, as GraphQL over HTTP asks. The error presenter then gives every client the same
-// extensions (the codedError inside).
-func limitError(headers http.Header, limit string, value, maxv int, msg string) *gqlerror.Error {
+// limitError is the refusal of an operation over a limit, before it runs: QUERY_TOO_COMPLEX with
+// the limit's name, its maximum and the value found (the error presenter gives it those
+// extensions, from the codedError inside). Over HTTP it is a request error (graph/httpapi.go).
+func limitError(limit string, value, maxv int, msg string) *gqlerror.Error {
 	ce := &codedError{code: CodeQueryTooComplex, msg: msg, ext: map[string]any{"limit": limit, "max": maxv, "value": value}}
-	e := &gqlerror.Error{Err: ce, Message: msg}
-	if wantsGraphQLResponse(headers) {
-		e.Extensions = map[string]any{"code": CodeQueryTooComplex}
-	}
-	return e
-}
-
-func init() {
-	errcode.RegisterErrorType(CodeQueryTooComplex, errcode.KindProtocol)
-}
-
-// wantsGraphQLResponse reports whether gqlgen answers this request as
-// application/graphql-response+json (the negotiation of gqlgen's POST and GET transports, whose
-// defaults kgql uses). Websocket operations carry the upgrade request's headers, which ask for
-// nothing: they are answered with a next message carrying the error.
-func wantsGraphQLResponse(h http.Header) bool {
-	accept := h.Get("Accept")
-	if accept == "" {
-		return false
-	}
-	for part := range strings.SplitSeq(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mt {
-		case "*/*", "application/*", "application/json":
-			return false
-		case "application/graphql-response+json":
-			return true
-		}
-	}
-	return true
+	return &gqlerror.Error{Err: ce, Message: msg}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,7 +213,7 @@ func (s *shapeLimits) MutateOperationParameters(ctx context.Context, p *graphql.
 	l := s.limits
 	if l.MaxVariablesBytes > 0 && len(p.Variables) > 0 {
 		if n := variablesSize(p.Variables, l.MaxVariablesBytes); n > l.MaxVariablesBytes {
-			return limitError(p.Headers, "variablesBytes", n, l.MaxVariablesBytes,
+			return limitError("variablesBytes", n, l.MaxVariablesBytes,
 				fmt.Sprintf("the variables are larger than %d bytes; at most %d are allowed", l.MaxVariablesBytes, l.MaxVariablesBytes))
 		}
 	}
@@ -258,7 +232,7 @@ func (s *shapeLimits) MutateOperationParameters(ctx context.Context, p *graphql.
 		sh = measure(p.Query, l.MaxTokens)
 		s.cache.Add(ctx, key, sh)
 	}
-	return sh.check(l, p.Headers)
+	return sh.check(l)
 }
 
 // docShape is what the limits measure of a query text.
@@ -271,26 +245,26 @@ type docShape struct {
 	directives int  // the most directives on one field (or spread, fragment, definition)
 }
 
-func (d docShape) check(l Limits, h http.Header) *gqlerror.Error {
+func (d docShape) check(l Limits) *gqlerror.Error {
 	over := func(v, maxv int) bool { return maxv > 0 && v > maxv }
 	switch {
 	case d.tokensOver:
-		return limitError(h, "tokens", l.MaxTokens+1, l.MaxTokens,
+		return limitError("tokens", l.MaxTokens+1, l.MaxTokens,
 			fmt.Sprintf("the query has more than %d tokens; at most %d are allowed", l.MaxTokens, l.MaxTokens))
 	case over(d.depth, l.MaxDepth):
-		return limitError(h, "depth", d.depth, l.MaxDepth,
+		return limitError("depth", d.depth, l.MaxDepth,
 			fmt.Sprintf("the operation is %d levels deep; at most %d are allowed", d.depth, l.MaxDepth))
 	case over(d.selections, l.MaxSelections):
-		return limitError(h, "selections", d.selections, l.MaxSelections,
+		return limitError("selections", d.selections, l.MaxSelections,
 			fmt.Sprintf("the operation selects %d fields (fragments expanded, aliases included); at most %d are allowed", d.selections, l.MaxSelections))
 	case over(d.spreads, l.MaxFragmentSpreads):
-		return limitError(h, "fragmentSpreads", d.spreads, l.MaxFragmentSpreads,
+		return limitError("fragmentSpreads", d.spreads, l.MaxFragmentSpreads,
 			fmt.Sprintf("the operation spreads fragments %d times (expanded); at most %d are allowed", d.spreads, l.MaxFragmentSpreads))
 	case over(d.rootFields, l.MaxRootFields):
-		return limitError(h, "rootFields", d.rootFields, l.MaxRootFields,
+		return limitError("rootFields", d.rootFields, l.MaxRootFields,
 			fmt.Sprintf("the operation has %d root fields; at most %d are allowed", d.rootFields, l.MaxRootFields))
 	case over(d.directives, l.MaxDirectivesPerField):
-		return limitError(h, "directives", d.directives, l.MaxDirectivesPerField,
+		return limitError("directives", d.directives, l.MaxDirectivesPerField,
 			fmt.Sprintf("a field of the operation has %d directives; at most %d are allowed", d.directives, l.MaxDirectivesPerField))
 	}
 	return nil
@@ -459,7 +433,7 @@ func (c complexityLimit) MutateOperationContext(ctx context.Context, op *graphql
 	if st == nil {
 		return err
 	}
-	return limitError(op.Headers, "complexity", st.Complexity, st.ComplexityLimit,
+	return limitError("complexity", st.Complexity, st.ComplexityLimit,
 		fmt.Sprintf("the operation costs %d; at most %d is allowed (a list multiplies the cost of what it selects by its page size: ask for smaller pages or fewer nested lists)", st.Complexity, st.ComplexityLimit))
 }
 
@@ -485,8 +459,7 @@ func (e *timeoutError) Unwrap() []error { return []error{e.coded, context.Deadli
 // timeLimit runs every query and mutation under a deadline of d. The deadline is released as
 // soon as the (last) response is produced. The cause is made once and shared (it is read-only):
 // an operation's context reports it only when its own deadline fired.
-func timeLimit(d time.Duration) graphql.OperationMiddleware {
-	cause := newTimeoutError(d)
+func timeLimit(d time.Duration, cause *timeoutError) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx)
 		if op == nil || op.Operation == nil || op.Operation.Operation == ast.Subscription {

@@ -101,7 +101,8 @@ func NewMetrics(s *store.Store, ix *textindex.Index) *Metrics {
 			Help: "Websockets closed after a successful upgrade."}),
 		names: opNames{seen: map[string]time.Time{}},
 		limitKinds: map[string]bool{"variablesBytes": true, "tokens": true, "depth": true, "selections": true,
-			"fragmentSpreads": true, "rootFields": true, "directives": true, "complexity": true, "time": true},
+			"fragmentSpreads": true, "rootFields": true, "directives": true, "complexity": true, "time": true,
+			"batch": true, "batchComplexity": true},
 	}
 	reg.MustRegister(m.requests, m.inFlight, m.reqSize, m.respSize, m.operations, m.opDuration, m.opCost,
 		m.refusals, m.wsConns, m.wsUpgrades)

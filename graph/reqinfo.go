@@ -22,6 +22,8 @@ type RequestInfo struct {
 	// Operation is the last GraphQL operation of the request, if any (an operation refused
 	// before it ran, by a limit, parsing or validation, leaves it empty; the status says so).
 	Operation OperationInfo
+	// Operations counts the operations answered (more than one for a batch).
+	Operations int
 }
 
 // OperationInfo describes one GraphQL operation.
@@ -53,10 +55,10 @@ func RequestInfoFrom(ctx context.Context) *RequestInfo {
 }
 
 // Snapshot returns a copy of the fields, safe to read while the request goes on.
-func (ri *RequestInfo) Snapshot() (route string, op OperationInfo) {
+func (ri *RequestInfo) Snapshot() (route string, op OperationInfo, ops int) {
 	ri.mu.Lock()
 	defer ri.mu.Unlock()
-	return ri.Route, ri.Operation
+	return ri.Route, ri.Operation, ri.Operations
 }
 
 // Served is one HTTP request as it was answered, for Options.OnRequest.
@@ -66,8 +68,10 @@ type Served struct {
 	Status   int
 	Bytes    int64 // response body bytes written
 	Duration time.Duration
-	// Operation is the request's GraphQL operation (see RequestInfo.Operation).
-	Operation OperationInfo
+	// Operation is the request's GraphQL operation (see RequestInfo.Operation), the last one of
+	// a batch; Operations counts them.
+	Operation  OperationInfo
+	Operations int
 	// Upgraded: the request became a websocket (Duration is then the socket's life).
 	Upgraded bool
 }
@@ -88,9 +92,9 @@ func observe(route string, onRequest func(Served), next http.Handler) http.Handl
 		if status == 0 {
 			status = http.StatusOK
 		}
-		_, op := ri.Snapshot()
+		_, op, ops := ri.Snapshot()
 		onRequest(Served{Request: r, Route: route, Status: status, Bytes: ow.bytes, Duration: time.Since(start),
-			Operation: op, Upgraded: ow.hijacked})
+			Operation: op, Operations: ops, Upgraded: ow.hijacked})
 	})
 }
 
@@ -148,8 +152,8 @@ func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 			oi.Cost = st.Complexity
 		}
 		if rc.Headers != nil {
-			oi.Client = rc.Headers.Get("Apollographql-Client-Name")
-			oi.ClientVersion = rc.Headers.Get("Apollographql-Client-Version")
+			oi.Client = capString(rc.Headers.Get("Apollographql-Client-Name"), maxLoggedClient)
+			oi.ClientVersion = capString(rc.Headers.Get("Apollographql-Client-Version"), maxLoggedClient)
 		}
 	}
 	if name := callerName(ctx); name != "" {
@@ -174,6 +178,7 @@ func recordOperations(onOperation func(ctx context.Context, oi OperationInfo)) g
 		if ri := RequestInfoFrom(ctx); ri != nil {
 			ri.mu.Lock()
 			ri.Operation = oi
+			ri.Operations++
 			ri.mu.Unlock()
 		}
 		if onOperation != nil {

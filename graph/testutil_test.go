@@ -29,10 +29,11 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // articleKey is the key of the built-in dataset's only article.
 const articleKey = "l-opinion-2021-06-17-asmex-conseil-des-regions"
 
-// errorCodes are the extensions.code values the contract allows.
+// errorCodes are the extensions.code values the contract allows, and the one of automatic
+// persisted queries that clients expect (README, Errors).
 var errorCodes = []string{
 	"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "UNAUTHENTICATED", "FORBIDDEN",
-	"QUERY_TOO_COMPLEX", "RATE_LIMITED", "INTERNAL",
+	"QUERY_TOO_COMPLEX", "RATE_LIMITED", "INTERNAL", "PERSISTED_QUERY_NOT_FOUND",
 }
 
 // leakMarkers are fragments of Go error text, stacks and paths that must never reach a client.

@@ -2,49 +2,14 @@ package graph
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// gqlgen's transports write a few request errors themselves, past the error presenter and
-// without extensions.code. The wrappers here answer those requests first, in the contract's
-// error shape.
-
-// getTransport is gqlgen's GET transport behind checks of the query string: it must decode,
-// variables and extensions must be JSON, and the operation must be a query (anything else is
-// 405, as GraphQL over HTTP asks).
-type getTransport struct{ transport.GET }
-
-func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeHTTPError(w, http.StatusBadRequest, CodeBadUserInput, "the query string is not valid URL encoding")
-		return
-	}
-	for _, p := range []string{"variables", "extensions"} {
-		var obj map[string]any // null or an object, as gqlgen decodes them (not 0, "x" or [])
-		if v := q.Get(p); v != "" && json.Unmarshal([]byte(v), &obj) != nil {
-			writeHTTPError(w, http.StatusBadRequest, CodeBadUserInput, p+" must be a JSON object")
-			return
-		}
-	}
-	if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
-		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
-			w.Header().Set("Allow", "POST")
-			writeHTTPError(w, http.StatusMethodNotAllowed, CodeBadUserInput, "GET may only run queries; send "+string(op.Operation)+"s with POST")
-			return
-		}
-	}
-	t.GET.Do(w, r, exec)
-}
+// The transports of requests that kgql's own (graph/httpapi.go, graph/wsconn.go) do not take.
 
 // unsupportedTransport answers, last, every request no other transport supports.
 type unsupportedTransport struct{}

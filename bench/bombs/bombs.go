@@ -259,8 +259,8 @@ func Battery() []Bomb {
 			"QUERY_TOO_COMPLEX", []string{"directives"}, directives),
 		bodyBomb("variables-10MB", "a 10 MB variables object, sent chunked (no Content-Length)", variables10MB, false),
 		bodyBomb("string-1MiB", "a 1 MiB string argument (search(text:))", string1MiB, true),
-		{Name: "batch-100", What: "a JSON array of 100 operations in one body",
-			Expect: Expect{Status: http.StatusBadRequest, Code: "BAD_USER_INPUT"},
+		{Name: "batch-100", What: "a JSON array of 100 operations in one body (the cap is 20)",
+			Expect: Expect{Status: http.StatusBadRequest, Code: "QUERY_TOO_COMPLEX", Limits: []string{"batch"}},
 			send: func(ctx context.Context, t *Target, try int) Outcome {
 				var b bytes.Buffer
 				b.WriteByte('[')
