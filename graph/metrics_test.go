@@ -106,12 +106,23 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatalf("deep query not refused by depth: %+v", g)
 	}
 
+	// A batch over the cap, and a batch of two operations (each counted).
+	over := "[" + strings.TrimSuffix(strings.Repeat(`{"query":"{ __typename }"},`, graph.DefaultMaxBatch+1), ",") + "]"
+	if r := httpDo(t, httpRequest(t, http.MethodPost, srv.URL+"/graphql", strings.NewReader(over), "Content-Type", "application/json")); r.Status != http.StatusBadRequest {
+		t.Fatalf("batch over the cap: %d %s", r.Status, r.Body)
+	}
+	two := `[{"query":"query MetricsBatch { __typename }"},{"query":"query MetricsBatch { __typename }"}]`
+	if r := httpDo(t, httpRequest(t, http.MethodPost, srv.URL+"/graphql", strings.NewReader(two), "Content-Type", "application/json")); r.Status != http.StatusOK {
+		t.Fatalf("batch of two: %d %s", r.Status, r.Body)
+	}
+
 	after := metScrape(t, srv, "")
 	for _, f := range []string{"kgql_http_requests_total", "kgql_http_requests_in_flight", "kgql_http_request_size_bytes",
 		"kgql_http_response_size_bytes", "kgql_graphql_operations_total", "kgql_graphql_operation_duration_seconds",
 		"kgql_graphql_operation_cost", "kgql_limit_refusals_total", "kgql_websocket_connections",
 		"kgql_websocket_upgrades_total", "kgql_store_read_calls_total", "kgql_store_cache_hits_total",
-		"kgql_store_cache_misses_total", "kgql_badger_lsm_bytes", "kgql_badger_vlog_bytes",
+		"kgql_store_cache_misses_total", "kgql_store_writes_total", "kgql_store_commits_total",
+		"kgql_store_conflicts_retried_total", "kgql_badger_lsm_bytes", "kgql_badger_vlog_bytes",
 		"go_goroutines", "process_cpu_seconds_total"} {
 		if _, ok := after[f]; !ok {
 			t.Errorf("no family %s", f)
@@ -135,11 +146,13 @@ func TestMetricsEndpoint(t *testing.T) {
 		{"kgql_graphql_operations_total", map[string]string{"type": "query", "name": "MetricsASMEX", "code": "ok"}, 2},
 		{"kgql_graphql_operations_total", map[string]string{"type": "query", "name": "(anonymous)"}, 1},
 		{"kgql_graphql_operations_total", map[string]string{"type": "mutation", "name": "MetricsUpsert", "code": "ok"}, 1},
+		{"kgql_graphql_operations_total", map[string]string{"type": "query", "name": "MetricsBatch", "code": "ok"}, 2},
 		{"kgql_graphql_operations_total", map[string]string{"code": graph.CodeQueryTooComplex}, 1},
 		{"kgql_graphql_operation_duration_seconds", map[string]string{"type": "query"}, 3},
 		{"kgql_graphql_operation_cost", nil, 3},
 		{"kgql_limit_refusals_total", map[string]string{"kind": "body_size"}, 1},
 		{"kgql_limit_refusals_total", map[string]string{"kind": "depth"}, 1},
+		{"kgql_limit_refusals_total", map[string]string{"kind": "batch"}, 1},
 		{"kgql_http_request_size_bytes", nil, 5},
 		{"kgql_http_response_size_bytes", nil, 5},
 	}
@@ -148,7 +161,8 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("%s%v: %v after, %v before; want at least +%v", c.family, c.labels, a, b, c.min)
 		}
 	}
-	for _, f := range []string{"kgql_store_read_calls_total", "kgql_store_cache_hits_total", "kgql_store_cache_misses_total"} {
+	for _, f := range []string{"kgql_store_read_calls_total", "kgql_store_cache_hits_total", "kgql_store_cache_misses_total",
+		"kgql_store_writes_total", "kgql_store_commits_total"} {
 		if a, b := metValue(t, after, f, nil), metValue(t, before, f, nil); a <= b {
 			t.Errorf("%s did not move: %v after, %v before", f, a, b)
 		}

@@ -67,6 +67,8 @@ type Store struct {
 	writeMu sync.Mutex
 
 	calls atomic.Int64 // read round trips, see Calls
+	// write transactions, their commits and their retries after a conflict, see WriteStats
+	writes, commits, conflicts atomic.Int64
 
 	seq       atomic.Uint64 // number of the last write (meta "seq")
 	listeners []func(seq uint64, ids []ID)
@@ -308,6 +310,12 @@ func (s *Store) Close() error {
 // to prove that a query's cost is bounded by its depth, not by the number of objects.
 func (s *Store) Calls() int64 { return s.calls.Load() }
 
+// WriteStats returns how many write transactions the store has run (Update, UpdateLocked),
+// how many of them committed, and how many attempts were retried after a conflict.
+func (s *Store) WriteStats() (writes, commits, conflicts int64) {
+	return s.writes.Load(), s.commits.Load(), s.conflicts.Load()
+}
+
 // Sizes returns Badger's estimate of the bytes on disk of its LSM tree (keys and small values) and
 // of its value log (db.Size; refreshed by Badger every minute, 0 for an in-memory store).
 func (s *Store) Sizes() (lsm, vlog int64) { return s.db.Size() }
@@ -338,6 +346,7 @@ func (s *Store) LockWrites() (unlock func()) {
 
 // UpdateLocked is Update for a caller that holds the write lock (LockWrites).
 func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
+	s.writes.Add(1)
 	for attempt := 0; ; attempt++ {
 		txn := s.db.NewTransaction(true)
 		tx := &Tx{s: s, txn: txn}
@@ -351,6 +360,9 @@ func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 			err = txn.Commit()
 		}
 		txn.Discard()
+		if err == nil {
+			s.commits.Add(1)
+		}
 		if err == nil && seq > 0 {
 			s.seq.Store(seq)
 			for _, l := range s.listeners {
@@ -366,6 +378,7 @@ func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 		if attempt >= s.opts.MaxRetries {
 			return fmt.Errorf("%w: concurrent writers kept conflicting", ErrConflict)
 		}
+		s.conflicts.Add(1)
 		// Jittered exponential backoff, capped at ~20ms.
 		d := time.Duration(50<<min(attempt, 8)) * time.Microsecond
 		time.Sleep(d/2 + rand.N(d))

@@ -842,3 +842,19 @@ func TestIdentityCollision(t *testing.T) {
 	}
 	assertNoViolations(t, s)
 }
+
+// WriteStats counts write transactions and their commits (the metrics read it); a write that
+// fails is counted but not committed.
+func TestWriteStats(t *testing.T) {
+	s := storetest.Open(t)
+	w0, c0, r0 := s.WriteStats()
+	create(t, s, &store.Node{Kind: store.KindSource, Key: "stats-src", Title: "T"})
+	boom := errors.New("boom")
+	if err := s.Update(func(*store.Tx) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failing update: %v", err)
+	}
+	w, c, r := s.WriteStats()
+	if w-w0 != 2 || c-c0 != 1 || r != r0 {
+		t.Errorf("writes +%d, commits +%d, conflicts retried +%d; want +2, +1, +0", w-w0, c-c0, r-r0)
+	}
+}
