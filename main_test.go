@@ -118,7 +118,7 @@ func kgqlStart(t *testing.T, env []string, args ...string) *kgqlProc {
 	return p
 }
 
-var kgqlServingURL = regexp.MustCompile(`msg="kgql serving".* url=(http://\S+/)`)
+var kgqlServingURL = regexp.MustCompile(`msg="kgql serving".* url=(http://\S+/)|"msg":"kgql serving".*"url":"(http://[^"]+/)"`)
 
 // kgqlServe starts a server and waits until it logs its URL and /healthz answers 200.
 func kgqlServe(t *testing.T, env []string, args ...string) *kgqlProc {
@@ -127,7 +127,7 @@ func kgqlServe(t *testing.T, env []string, args ...string) *kgqlProc {
 	deadline := time.Now().Add(20 * time.Second)
 	for p.url == "" {
 		if m := kgqlServingURL.FindStringSubmatch(p.stderr.String()); m != nil {
-			p.url = m[1]
+			p.url = m[1] + m[2] // text or JSON
 			break
 		}
 		select {

@@ -88,3 +88,59 @@ func TestServeLogFlagsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestServeSlowQueryLog: a query made slow on purpose — a walk over everything within three steps,
+// sources included — is logged at WARN as a slow query (here over -slow-query 1ms) with its text
+// and the names of its variables, never their values; the client's request id comes back.
+func TestServeSlowQueryLog(t *testing.T) {
+	t.Parallel()
+	p := kgqlServe(t, kgqlEnv(), "-log-format", "json", "-slow-query", "1ms", "-addr", "127.0.0.1:0",
+		"-data", filepath.Join(t.TempDir(), "data"))
+	const center = "hassan-sentissi-el-idrissi"
+	body, _ := json.Marshal(map[string]any{
+		"query": `query BigWalk($center: ID!, $depth: Int!) { neighborhood(id: $center, depth: $depth, first: 1000,
+			labels: [POSITION, POSITION_REGION, PARTICIPATION, SAID, AT_EVENT, ABOUT, ORGANIZED_BY, HELD_IN, UNIT_OF, INSIDE, SEAT, PUBLISHED_BY, CITES]) {
+			truncated nodes { id __typename ... on Entity { name aliases } } edges { from { id } to { id } label } } }`,
+		"variables": map[string]any{"center": center, "depth": 3}})
+	req, _ := http.NewRequest(http.MethodPost, p.url+"graphql", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "slow-walk-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []any           `json:"errors"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(out.Errors) > 0 || !strings.Contains(string(out.Data), "Sentissi") {
+		t.Fatalf("the walk: HTTP %d, %v, %.200s", resp.StatusCode, out.Errors, out.Data)
+	}
+	if got := resp.Header.Get("X-Request-Id"); got != "slow-walk-1" {
+		t.Errorf("X-Request-Id came back as %q", got)
+	}
+	p.stop(t)
+	var slow map[string]any
+	for _, m := range jsonLines(t, p.stderr.String(), true) {
+		if m["msg"] == "slow query" && m["request_id"] == "slow-walk-1" {
+			slow = m
+		}
+	}
+	if slow == nil {
+		t.Fatalf("no slow-query line for slow-walk-1; stderr:\n%s", p.stderr)
+	}
+	if slow["level"] != "WARN" || slow["op_name"] != "BigWalk" || !strings.Contains(slow["query"].(string), "neighborhood(") {
+		t.Errorf("slow-query line: %v", slow)
+	}
+	if vars, _ := json.Marshal(slow["variables"]); string(vars) != `["center","depth"]` {
+		t.Errorf("variables logged as %s, want the names [\"center\",\"depth\"]", vars)
+	}
+	if d, _ := slow["duration_ms"].(float64); d < 1 {
+		t.Errorf("duration_ms %v, want over the 1 ms threshold", slow["duration_ms"])
+	}
+	if strings.Contains(p.stderr.String(), center) {
+		t.Errorf("a variable's value reached the log:\n%s", p.stderr)
+	}
+}

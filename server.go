@@ -134,6 +134,7 @@ func serve(args []string) error {
 	doSeed := fs.Bool("seed", env("KGQL_SEED", "true") != "false", "fill an empty store with the built-in dataset (env KGQL_SEED)")
 	origins := fs.String("cors-origins", env("KGQL_CORS_ORIGINS", strings.Join(graph.DefaultCORSOrigins, ",")),
 		"comma-separated origins allowed by CORS and for websocket upgrades (env KGQL_CORS_ORIGINS)")
+	metricsOn := fs.Bool("metrics", env("KGQL_METRICS", "true") != "false", "collect Prometheus metrics and serve them at GET /metrics (env KGQL_METRICS)")
 	metricsAddr := fs.String("metrics-addr", env("KGQL_METRICS_ADDR", ""),
 		"also serve GET /metrics, without credentials, on this HOST:PORT (e.g. 127.0.0.1:9464 for a local scraper) (env KGQL_METRICS_ADDR)")
 	mem := memoryFlags(fs)
@@ -144,10 +145,12 @@ func serve(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	log, err := logs.logger(os.Stderr)
+	sl, err := logs.logger(os.Stderr)
 	if err != nil {
 		return err
 	}
+	defer sl.w.Close() // the lines still buffered, at exit
+	log := sl.Logger
 	// Credentials are read before anything is bound or opened: a bad token file or key refuses
 	// to start, with the line at fault.
 	authn, err := sec.authenticator()
@@ -231,11 +234,17 @@ func serve(args []string) error {
 	}()
 
 	hopts.Store, hopts.Text, hopts.Logger, hopts.CORSOrigins = s, ix, log, splitList(*origins)
-	hopts.OnRequest = graph.AccessLog(log)
+	if sl.level <= slog.LevelInfo { // above INFO the access log writes nothing: leave it out
+		hopts.OnRequest = graph.AccessLog(sl.w, sl.json, sl.level)
+	}
 	if *logs.slow > 0 {
 		hopts.OnOperation = graph.SlowQueryLog(log, *logs.slow)
 	}
-	hopts.Metrics = graph.NewMetrics(s, ix)
+	if *metricsOn {
+		hopts.Metrics = graph.NewMetrics(s, ix)
+	} else if *metricsAddr != "" {
+		return errors.New("-metrics-addr needs metrics on (-metrics=false turns them off)")
+	}
 	if *metricsAddr != "" {
 		stopMetrics, err := serveMetrics(*metricsAddr, hopts.Metrics, log)
 		if err != nil {
@@ -279,8 +288,18 @@ func logFlags(fs *flag.FlagSet) *logConfig {
 	}
 }
 
-// logger builds serve's logger on w.
-func (lc *logConfig) logger(w *os.File) (*slog.Logger, error) {
+// serveLog is serve's logger: lines go through a LogWriter (buffered, flushed every
+// graph.DefaultLogFlush and at once from WARN up) to standard error; the access log writes to the
+// same LogWriter in the same format.
+type serveLog struct {
+	*slog.Logger
+	w     *graph.LogWriter
+	json  bool
+	level slog.Level
+}
+
+// logger builds serve's logger on f.
+func (lc *logConfig) logger(f *os.File) (*serveLog, error) {
 	var level slog.Level
 	switch strings.ToLower(*lc.level) {
 	case "debug":
@@ -298,17 +317,21 @@ func (lc *logConfig) logger(w *os.File) (*slog.Logger, error) {
 	format := strings.ToLower(*lc.format)
 	if format == "" {
 		format = "json"
-		if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			format = "text"
 		}
 	}
+	w := graph.NewLogWriter(f, graph.DefaultLogFlush)
+	var h slog.Handler
 	switch format {
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, ho)), nil
+		h = slog.NewJSONHandler(w, ho)
 	case "text":
-		return slog.New(slog.NewTextHandler(w, ho)), nil
+		h = slog.NewTextHandler(w, ho)
+	default:
+		return nil, fmt.Errorf("-log-format %q: say json or text", *lc.format)
 	}
-	return nil, fmt.Errorf("-log-format %q: say json or text", *lc.format)
+	return &serveLog{Logger: slog.New(graph.FlushAbove(h, w, slog.LevelWarn)), w: w, json: format == "json", level: level}, nil
 }
 
 // serveMetrics serves GET /metrics alone on addr, without credentials (meant for a scraper on

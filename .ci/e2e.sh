@@ -8,7 +8,7 @@
 #   2. graphql-http-audit.mjs    the graphql-http spec audits: all 61 pass (no WARN, no NOTE)
 #   3. apollo-client-check.mjs   Apollo Client 4, cross-origin, with APQ and a client name
 #   4. apollo-batch-check.mjs    (.ci/) Apollo's BatchHttpLink: batches, a bad member, the cap
-#   5. schema-lint.sh            graphql-schema-linter's gqlgen profile on schema.graphqls
+#   5. schema-lint.sh            graphql-schema-linter's gqlgen profile on every .graphqls file
 #   6. graphql-ws-check.mjs      a query over graphql-transport-ws with the graphql-ws client
 # and ends with "N passed, N failed" over those steps; it exits 1 if any failed.
 #
@@ -206,7 +206,7 @@ step "apollo-batch-check (BatchHttpLink, cross-origin)" 120 \
 # The schema linter's gqlgen profile. Its one exception, configured in .ci/.graphql-schema-linterrc:
 # the filter inputs' AND/OR/NOT are upper case on purpose (see schema_lint_test.go, README).
 step "schema-lint (graphql-schema-linter, gqlgen profile)" 120 \
-  "$tools/schema-lint.sh" --profile gqlgen --config-dir "$root/.ci" "$root/schema.graphqls"
+  "$tools/schema-lint.sh" --profile gqlgen --config-dir "$root/.ci" "$root/schema.graphqls" "$root"/graph/*.graphqls
 
 # graphql-ws-check subscribes with the graphql-ws client; a query operation over the socket gets
 # one `next` and `complete` (kgql has no Subscription type to subscribe to yet).

@@ -61,7 +61,7 @@ const (
 func TestAccessAndSlowQueryLog(t *testing.T) {
 	buf := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := httpServer(t, graph.Options{OnRequest: graph.AccessLog(log), OnOperation: graph.SlowQueryLog(log, time.Nanosecond)})
+	srv := httpServer(t, graph.Options{OnRequest: graph.AccessLog(buf, true, slog.LevelDebug), OnOperation: graph.SlowQueryLog(log, time.Nanosecond)})
 
 	query := `query Org($key: String, $other: String) { organization(key: $key) { name } other: organization(key: $other) { name } }`
 	body, _ := json.Marshal(map[string]any{"query": query, "operationName": "Org",

@@ -36,7 +36,20 @@ const (
 // errPanic stands for a recovered panic; its detail is logged, never shown.
 var errPanic = errors.New("panic")
 
-type requestIDKey struct{}
+// requestState is what kgql keeps about one HTTP request in its context, in one allocation: its
+// id and, when the route is observed (graph/reqinfo.go), what the request turned out to be.
+type requestState struct {
+	id       string
+	info     RequestInfo
+	observed bool // observe set info up
+}
+
+type requestStateKey struct{}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return st
+}
 
 // newRequestID returns a random request id, the handle that ties a client's INTERNAL error to the
 // server log line that has its detail.
@@ -63,15 +76,17 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// withRequestID returns ctx carrying id.
+// withRequestID returns ctx carrying id (in a new requestState).
 func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return context.WithValue(ctx, requestStateKey{}, &requestState{id: id})
 }
 
 // RequestID returns the id of the request running in ctx, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // presenter turns every error into one a client may see: store sentinels become their code with

@@ -259,7 +259,9 @@ func NewHandler(opts Options) http.Handler {
 		ht.timeout, ht.cause = opts.Limits.WithDefaults().QueryTimeout, cause // a batch's shared deadline
 	}
 	srv.Use(strictEnums{schema: es.Schema()})
-	srv.AroundResponses(recordOperations(opts.OnOperation))
+	if opts.OnOperation != nil || opts.OnRequest != nil { // nobody reads what it records otherwise
+		srv.AroundResponses(recordOperations(opts.OnOperation))
+	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(wsOperationLimits(opts.WSMaxOperations, rl, refused))

@@ -435,10 +435,21 @@ func negotiateMedia(accept string) string {
 
 // addVary adds names to the Vary header unless it already lists them.
 func addVary(h http.Header, names ...string) {
-	have := strings.ToLower(strings.Join(h.Values("Vary"), ","))
 	for _, n := range names {
-		if !strings.Contains(have, strings.ToLower(n)) {
-			h.Add("Vary", n)
+		if !varies(h["Vary"], n) {
+			h["Vary"] = append(h["Vary"], n)
 		}
 	}
+}
+
+// varies reports whether the Vary values list name.
+func varies(values []string, name string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), name) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -38,20 +38,32 @@ type OperationInfo struct {
 	Client string
 	// ClientVersion is the apollographql-client-version header.
 	ClientVersion string
+	// Took is how long the operation ran, from its start (its parsing) to its response; 0 when
+	// it never started (refused before it became an operation).
+	Took time.Duration
+	// Answered is when its response was ready (zero with Took).
+	Answered time.Time
 }
 
-type requestInfoKey struct{}
-
-// withRequestInfo returns ctx carrying a new RequestInfo.
+// withRequestInfo returns ctx with a RequestInfo to fill in: the request's own (its
+// requestState, made by withRequestIDs), or, for a request that has none, a new one.
 func withRequestInfo(ctx context.Context) (context.Context, *RequestInfo) {
-	ri := &RequestInfo{}
-	return context.WithValue(ctx, requestInfoKey{}, ri), ri
+	st := stateOf(ctx)
+	if st == nil || st.observed {
+		st = &requestState{id: RequestID(ctx)}
+		ctx = context.WithValue(ctx, requestStateKey{}, st)
+	}
+	st.observed = true
+	return ctx, &st.info
 }
 
-// RequestInfoFrom returns the RequestInfo of the request in ctx, or nil.
+// RequestInfoFrom returns the RequestInfo of the request in ctx, or nil when its route is not
+// observed.
 func RequestInfoFrom(ctx context.Context) *RequestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(*RequestInfo)
-	return ri
+	if st := stateOf(ctx); st != nil && st.observed {
+		return &st.info
+	}
+	return nil
 }
 
 // Snapshot returns a copy of the fields, safe to read while the request goes on.
@@ -64,6 +76,7 @@ func (ri *RequestInfo) Snapshot() (route string, op OperationInfo, ops int) {
 // Served is one HTTP request as it was answered, for Options.OnRequest.
 type Served struct {
 	Request  *http.Request
+	Start    time.Time // when it came in
 	Route    string
 	Status   int
 	Bytes    int64 // response body bytes written
@@ -87,13 +100,16 @@ func observe(route string, onRequest func(Served), next http.Handler) http.Handl
 		ctx, ri := withRequestInfo(r.Context())
 		ri.Route = route
 		ow := &observedWriter{ResponseWriter: w}
-		next.ServeHTTP(ow, r.WithContext(ctx))
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(ow, r)
 		status := ow.status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		_, op, ops := ri.Snapshot()
-		onRequest(Served{Request: r, Route: route, Status: status, Bytes: ow.bytes, Duration: time.Since(start),
+		onRequest(Served{Request: r, Start: start, Route: route, Status: status, Bytes: ow.bytes, Duration: time.Since(start),
 			Operation: op, Operations: ops, Upgraded: ow.hijacked})
 	})
 }
@@ -141,6 +157,10 @@ func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 	// context: GetOperationContext would panic.
 	if graphql.HasOperationContext(ctx) {
 		rc := graphql.GetOperationContext(ctx)
+		if start := rc.Stats.OperationStart; !start.IsZero() {
+			oi.Answered = time.Now() // the one clock reading the metrics and the slow-query log share
+			oi.Took = oi.Answered.Sub(start)
+		}
 		oi.Name = rc.OperationName
 		if rc.Operation != nil {
 			oi.Type = string(rc.Operation.Operation)
@@ -152,8 +172,7 @@ func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 			oi.Cost = st.Complexity
 		}
 		if rc.Headers != nil {
-			oi.Client = capString(rc.Headers.Get("Apollographql-Client-Name"), maxLoggedClient)
-			oi.ClientVersion = capString(rc.Headers.Get("Apollographql-Client-Version"), maxLoggedClient)
+			oi.Client, oi.ClientVersion = clientHeaders(rc.Headers)
 		}
 	}
 	if name := callerName(ctx); name != "" {
@@ -163,6 +182,19 @@ func operationInfo(ctx context.Context, resp *graphql.Response) OperationInfo {
 		oi.Code, _ = resp.Errors[0].Extensions["code"].(string)
 	}
 	return oi
+}
+
+// clientHeaders returns the apollographql-client-name and -version headers, capped. The keys
+// are canonical already: the map is read directly (Header.Get would canonicalize them on every
+// request).
+func clientHeaders(h http.Header) (name, version string) {
+	if v := h["Apollographql-Client-Name"]; len(v) > 0 {
+		name = capString(v[0], maxLoggedClient)
+	}
+	if v := h["Apollographql-Client-Version"]; len(v) > 0 {
+		version = capString(v[0], maxLoggedClient)
+	}
+	return name, version
 }
 
 // recordOperations is an AroundResponses middleware: it records each response's operation in the
