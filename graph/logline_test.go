@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"reflect"
@@ -160,5 +161,26 @@ func TestLogWriter(t *testing.T) {
 	log.Info("after close")
 	if s, _ := out.get(); !strings.Contains(s, "after close") {
 		t.Errorf("a line after Close was held back")
+	}
+}
+
+// BenchmarkAccessLine: the cost of one access line (BENCHMARKS.md, "Metrics and the access log").
+func BenchmarkAccessLine(b *testing.B) {
+	req := httptest.NewRequest("POST", "/graphql", nil)
+	req.RemoteAddr = "127.0.0.1:4242"
+	s := graph.Served{Request: req, Route: "/graphql", Status: 200, Bytes: 30, Duration: 150 * time.Microsecond,
+		Operation: graph.OperationInfo{Name: "", Type: "query", Cost: 1}, Operations: 1}
+	for _, mode := range []string{"discard", "logwriter"} {
+		b.Run(mode, func(b *testing.B) {
+			var w io.Writer = io.Discard
+			if mode == "logwriter" {
+				w = graph.NewLogWriter(io.Discard, time.Second)
+			}
+			f := graph.AccessLog(w, true, slog.LevelInfo)
+			b.ReportAllocs()
+			for b.Loop() {
+				f(s)
+			}
+		})
 	}
 }
