@@ -41,6 +41,7 @@ import (
 //	store_cache_hits_total, store_cache_misses_total  counters: read-cache record lookups
 //	badger_lsm_bytes, badger_vlog_bytes        gauges: Badger's size estimate (refreshed each minute)
 //	text_index_behind, text_index_ready        gauges: the full-text index (only with one)
+//	text_index_state{state}                    gauge: 1 for the index's current state, 0 for the others
 //
 // Operation names are bounded: a name gets its own series while it is among the last 100
 // distinct names seen within 10 minutes; others are counted as "other" (anonymous operations as
@@ -143,6 +144,9 @@ func NewMetrics(s *store.Store, ix *textindex.Index) *Metrics {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgql_text_index_behind",
 				Help: "Store writes the full-text index has yet to apply."}, func() float64 { return float64(ix.Status().Behind) }),
+			textIndexState{ix: ix, desc: prometheus.NewDesc("kgql_text_index_state",
+				"1 for the full-text index's current state (starting, catching up, rebuilding, ready, closed), 0 for the others.",
+				[]string{"state"}, nil)},
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgql_text_index_ready",
 				Help: "1 when the full-text index sees the whole store (state ready), else 0."}, func() float64 {
 				if ix.Status().Ready {
@@ -323,4 +327,27 @@ func (o *opNames) labelLocked(n string, now time.Time) (evicted []string, label 
 	}
 	o.seen[n] = now
 	return evicted, n
+}
+
+// textIndexState exports the full-text index's state as one series per state, the current one at
+// 1 (the usual form of an enumeration in Prometheus).
+type textIndexState struct {
+	ix   *textindex.Index
+	desc *prometheus.Desc
+}
+
+var textIndexStates = []string{textindex.StateStarting, textindex.StateCatchingUp, textindex.StateRebuilding,
+	textindex.StateReady, textindex.StateClosed}
+
+func (c textIndexState) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c textIndexState) Collect(ch chan<- prometheus.Metric) {
+	cur := c.ix.Status().State
+	for _, st := range textIndexStates {
+		v := 0.0
+		if st == cur {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, st)
+	}
 }

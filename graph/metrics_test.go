@@ -285,6 +285,14 @@ func TestMetricsTextIndex(t *testing.T) {
 	if _, ok := fams["kgql_text_index_behind"]; !ok {
 		t.Error("no kgql_text_index_behind")
 	}
+	if n := len(fams["kgql_text_index_state"].GetMetric()); n != 5 {
+		t.Errorf("text_index_state has %d series, want one per state (5)", n)
+	}
+	for st, want := range map[string]float64{"ready": 1, "starting": 0, "catching up": 0, "rebuilding": 0, "closed": 0} {
+		if v := metValue(t, fams, "kgql_text_index_state", map[string]string{"state": st}); v != want {
+			t.Errorf("text_index_state{state=%q}: %v, want %v", st, v, want)
+		}
+	}
 }
 
 // A websocket counts in kgql_websocket_connections while it is open, and in
