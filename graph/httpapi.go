@@ -189,10 +189,8 @@ func (t httpTransport) serveBatch(w http.ResponseWriter, r *http.Request, exec g
 		return
 	}
 	if t.maxBatch > 0 && n > t.maxBatch {
-		t.refuse("batch")
-		writeHTTPErrorAs(w, media, http.StatusBadRequest, CodeQueryTooComplex,
-			fmt.Sprintf("the batch holds %d operations; at most %d are allowed in one request", n, t.maxBatch),
-			map[string]any{"limit": "batch", "max": t.maxBatch, "value": n})
+		t.refuseLimit(w, media, "batch", n, t.maxBatch,
+			fmt.Sprintf("the batch holds %d operations; at most %d are allowed in one request", n, t.maxBatch))
 		return
 	}
 	params := make([]*graphql.RawParams, n)
@@ -239,10 +237,8 @@ func (t httpTransport) serveBatch(w http.ResponseWriter, r *http.Request, exec g
 		}
 	}
 	if t.maxCost > 0 && cost > t.maxCost {
-		t.refuse("batchComplexity")
-		writeHTTPErrorAs(w, media, http.StatusBadRequest, CodeQueryTooComplex,
-			fmt.Sprintf("the batch's operations cost %d together; at most %d is allowed for one request (send them in several requests, or ask for smaller pages)", cost, t.maxCost),
-			map[string]any{"limit": "batchComplexity", "max": t.maxCost, "value": cost})
+		t.refuseLimit(w, media, "batchComplexity", cost, t.maxCost,
+			fmt.Sprintf("the batch's operations cost %d together; at most %d is allowed for one request (send them in several requests, or ask for smaller pages)", cost, t.maxCost))
 		return
 	}
 	var notRun *gqlerror.Error
@@ -268,6 +264,14 @@ func (t httpTransport) serveBatch(w http.ResponseWriter, r *http.Request, exec g
 		out[i] = wire(resp)
 	}
 	writeJSONBody(w, http.StatusOK, out)
+}
+
+// refuseLimit refuses a whole batch over one of its limits: 400 QUERY_TOO_COMPLEX with the
+// limit's name, its maximum and the value found, counted under that kind.
+func (t httpTransport) refuseLimit(w http.ResponseWriter, media, limit string, value, maxv int, msg string) {
+	t.refuse(limit)
+	writeHTTPErrorAs(w, media, http.StatusBadRequest, CodeQueryTooComplex, msg,
+		map[string]any{"limit": limit, "max": maxv, "value": value})
 }
 
 func (t httpTransport) refuse(kind string) {
