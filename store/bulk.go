@@ -215,6 +215,9 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 	for _, l := range s.listeners {
 		l(seq, nil)
 	}
+	for _, l := range s.changeListeners {
+		l(seq, nil)
+	}
 	return st, nil
 }
 

@@ -173,30 +173,70 @@ func (e *LimitError) Error() string {
 // errWalkTimeout is the cancel cause of a walk's own deadline.
 var errWalkTimeout = errors.New("walk timeout")
 
-// ResolveRefs resolves references that are ids or external keys, in one read transaction: an id
-// that parses (store.ParseID) must name an existing record, anything else is looked up as a key.
-// Unresolved references give the zero ID, aligned with refs.
+// ResolveRefs resolves references that are ids or external keys, in one read transaction (the
+// rule of resolveRef). Unresolved references give the zero ID, aligned with refs.
 func (s *Store) ResolveRefs(refs []string) ([]ID, error) {
 	out := make([]ID, len(refs))
 	err := s.view(func(txn *badger.Txn) error {
 		for i, ref := range refs {
-			if id, err := ParseID(ref); err == nil {
-				if _, err := txn.Get(entityKey(id)); err == nil {
-					out[i] = id
-				} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			id, isID, err := resolveRef(txn, ref)
+			if err != nil {
+				return err
+			}
+			if isID {
+				if _, err := txn.Get(entityKey(id)); errors.Is(err, badger.ErrKeyNotFound) {
+					id = ID{}
+				} else if err != nil {
 					return err
 				}
-				continue
-			}
-			id, err := lookup(txn, "", ref)
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
 			}
 			out[i] = id
 		}
 		return nil
 	})
 	return out, err
+}
+
+// GetRefs returns the records named by references that are ids or external keys (the rule of
+// resolveRef), aligned with refs, nil where a reference names nothing: ResolveRefs and GetMany in
+// one read transaction.
+func (s *Store) GetRefs(refs []string) ([]*Node, error) {
+	out := make([]*Node, len(refs))
+	err := s.read(func(r *reader) error {
+		for i, ref := range refs {
+			id, _, err := resolveRef(r.txn, ref)
+			if err != nil {
+				return err
+			}
+			if id.IsZero() {
+				continue
+			}
+			n, err := r.node(id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[i] = n
+		}
+		return nil
+	})
+	return out, err
+}
+
+// resolveRef is the one rule for every argument that names a node: a reference that parses as an
+// id (ParseID) is that id (isID; whether a record has it is the caller's to check), anything else
+// is looked up as an external key, case folded (lookupFolded). An unknown key is the zero ID.
+func resolveRef(txn *badger.Txn, ref string) (id ID, isID bool, err error) {
+	if id, err := ParseID(ref); err == nil {
+		return id, true, nil
+	}
+	id, err = lookupFolded(txn, ref)
+	if errors.Is(err, ErrNotFound) {
+		return ID{}, false, nil
+	}
+	return id, false, err
 }
 
 // PathQuery asks for shortest paths between two nodes.

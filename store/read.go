@@ -67,7 +67,8 @@ func (s *Store) LookupMany(keys []string) (map[string]ID, error) {
 }
 
 // GetByKey returns the record that owns an external key, or ErrNotFound: Lookup and Get in one
-// round trip.
+// round trip. The key is case folded when it misses as given (lookupFolded): "ASMEX" finds asmex
+// and "ma-07" MA-07; an exact key is found first, from the cache when it is there.
 func (s *Store) GetByKey(key string) (*Node, error) {
 	// A record in the read cache is the last acknowledged version of it (every write drops what it
 	// changes before it is acknowledged), so a cached owner of the key answers without opening a
@@ -85,16 +86,37 @@ func (s *Store) GetByKey(key string) (*Node, error) {
 				return nil
 			}
 		}
-		id, err := lookup(r.txn, "", key)
+		id, err := lookupFolded(r.txn, key)
 		if err == nil {
 			n, err = r.node(id)
 		}
 		if err == nil {
-			s.cache.putKey(key, id)
+			s.cache.putKey(n.Key, id)
 		}
 		return err
 	})
 	return n, err
+}
+
+// lookupFolded is lookup of a user key as a reader gives it, case folded: the exact key first
+// (as fast as lookup), then, when that misses, its lower-case form (slugs: "ASMEX" → "asmex"), then
+// its upper-case form (ISO codes: "ma-07" → "MA-07"). Keys are slugs or ISO codes, so the folded
+// forms are unambiguous; keys are stored and compared as given (writes, imports and filters use
+// lookup). ErrNotFound if no form is a key.
+func lookupFolded(txn *badger.Txn, key string) (ID, error) {
+	id, err := lookup(txn, "", key)
+	if !errors.Is(err, ErrNotFound) {
+		return id, err
+	}
+	for _, k := range []string{strings.ToLower(key), strings.ToUpper(key)} {
+		if k == key {
+			continue
+		}
+		if id, err2 := lookup(txn, "", k); !errors.Is(err2, ErrNotFound) {
+			return id, err2
+		}
+	}
+	return ID{}, err
 }
 
 // Lookup resolves one external key, or ErrNotFound.

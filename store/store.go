@@ -26,6 +26,9 @@ type Options struct {
 	// MaxRetries bounds how often a write transaction is retried after a conflict with a
 	// concurrent writer before ErrConflict is returned. Zero means 20.
 	MaxRetries int
+	// ChangeRetention is how many of the latest writes the change log keeps when it is trimmed
+	// (subscriptions resume from it). Zero means DefaultChangeRetention; negative keeps none.
+	ChangeRetention int
 
 	// Memory. Zero means Badger's default (in parentheses). See Memory for what each costs.
 	//
@@ -70,8 +73,9 @@ type Store struct {
 	// write transactions, their commits and their retries after a conflict, see WriteStats
 	writes, commits, conflicts atomic.Int64
 
-	seq       atomic.Uint64 // number of the last write (meta "seq")
-	listeners []func(seq uint64, ids []ID)
+	seq             atomic.Uint64 // number of the last write (meta "seq")
+	listeners       []func(seq uint64, ids []ID)
+	changeListeners []func(seq uint64, changes []Change)
 
 	cache *nodeCache // decoded records of the read paths, invalidated by every commit
 }
@@ -178,20 +182,63 @@ func (s *Store) Seq() uint64 { return s.seq.Load() }
 // Register before serving; fn must be quick and must not write to the store.
 func (s *Store) OnCommit(fn func(seq uint64, ids []ID)) { s.listeners = append(s.listeners, fn) }
 
+// ChangeOp is what a write did to a record.
+type ChangeOp uint8
+
+const (
+	// ChangeUpdated: the record existed and was written (also what change-log entries written
+	// before change kinds were recorded read as).
+	ChangeUpdated ChangeOp = iota
+	// ChangeCreated: the record is new.
+	ChangeCreated
+	// ChangeDeleted: the record was deleted.
+	ChangeDeleted
+)
+
+// Change is one record changed by a write.
+type Change struct {
+	ID ID
+	Op ChangeOp
+}
+
+// OnChange registers fn to be called after every committed write with its number and its
+// changes, sorted by record id, in commit order, while the write lock is held (like OnCommit).
+// A bulk load calls it with nil changes: everything may have changed. Register before serving;
+// fn must be quick and must not write to the store.
+func (s *Store) OnChange(fn func(seq uint64, changes []Change)) {
+	s.changeListeners = append(s.changeListeners, fn)
+}
+
 // ChangesSince calls fn for every write numbered after seq still in the change log, in order, with
 // the records it changed. It returns false if the log no longer reaches back to seq+1 (it was
 // trimmed, or the store was restored from a backup taken at another point): the caller must then
 // rebuild from scratch.
 func (s *Store) ChangesSince(seq uint64, fn func(seq uint64, ids []ID) error) (bool, error) {
+	return s.ChangeLogSince(seq, func(n uint64, changes []Change) error {
+		ids := make([]ID, len(changes))
+		for i, c := range changes {
+			ids[i] = c.ID
+		}
+		return fn(n, ids)
+	})
+}
+
+// ChangeLogSince is ChangesSince with what each write did to each record, sorted by record id
+// (the order OnChange has).
+func (s *Store) ChangeLogSince(seq uint64, fn func(seq uint64, changes []Change) error) (bool, error) {
 	complete := true
 	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte{tagChange}})
 		defer it.Close()
 		first := true
 		var cur uint64
-		var ids []ID
+		var ids []Change
 		for it.Seek(changeSeek(seq)); it.Valid(); it.Next() {
 			n, id := parseChangeKey(it.Item().Key())
+			op := ChangeUpdated
+			if v, err := it.Item().ValueCopy(nil); err == nil && len(v) == 1 {
+				op = ChangeOp(v[0])
+			}
 			if first {
 				first = false
 				if n != seq+1 {
@@ -206,7 +253,7 @@ func (s *Store) ChangesSince(seq uint64, fn func(seq uint64, ids []ID) error) (b
 				ids = nil
 			}
 			cur = n
-			ids = append(ids, id)
+			ids = append(ids, Change{ID: id, Op: op})
 		}
 		if len(ids) > 0 {
 			return fn(cur, ids)
@@ -219,8 +266,25 @@ func (s *Store) ChangesSince(seq uint64, fn func(seq uint64, ids []ID) error) (b
 	return complete, err
 }
 
-// TrimChanges drops the change log up to and including write seq (what every derived index has
-// applied).
+// DefaultChangeRetention is how many of the latest writes the change log keeps by default when
+// derived indexes trim it (Options.ChangeRetention): a subscription can resume from any of them
+// (graph/subscriptions.go).
+const DefaultChangeRetention = 10000
+
+// ChangeRetention is how many of the latest writes the change log keeps (Options.ChangeRetention).
+func (s *Store) ChangeRetention() uint64 {
+	switch r := s.opts.ChangeRetention; {
+	case r < 0:
+		return 0
+	case r == 0:
+		return DefaultChangeRetention
+	default:
+		return uint64(r)
+	}
+}
+
+// TrimChanges drops the change log up to and including write seq. Derived indexes call it with
+// what they applied, less ChangeRetention.
 func (s *Store) TrimChanges(seq uint64) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
@@ -352,9 +416,9 @@ func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 		tx := &Tx{s: s, txn: txn}
 		err := fn(tx)
 		var seq uint64
-		var ids []ID
+		var changes []Change
 		if err == nil {
-			seq, ids, err = tx.logChanges()
+			seq, changes, err = tx.logChanges()
 		}
 		if err == nil {
 			err = txn.Commit()
@@ -365,8 +429,17 @@ func (s *Store) UpdateLocked(fn func(tx *Tx) error) error {
 		}
 		if err == nil && seq > 0 {
 			s.seq.Store(seq)
-			for _, l := range s.listeners {
-				l(seq, ids)
+			if len(s.listeners) > 0 {
+				ids := make([]ID, len(changes))
+				for i, c := range changes {
+					ids[i] = c.ID
+				}
+				for _, l := range s.listeners {
+					l(seq, ids)
+				}
+			}
+			for _, l := range s.changeListeners {
+				l(seq, changes)
 			}
 		}
 		if !errors.Is(err, badger.ErrConflict) {

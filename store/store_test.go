@@ -858,3 +858,54 @@ func TestWriteStats(t *testing.T) {
 		t.Errorf("writes +%d, commits +%d, conflicts retried +%d; want +2, +1, +0", w-w0, c-c0, r-r0)
 	}
 }
+
+// Every write tells OnChange, and the change log keeps, what it did to each record.
+func TestChangeOps(t *testing.T) {
+	s := storetest.Open(t)
+	type seen struct {
+		seq     uint64
+		changes []store.Change
+	}
+	var live []seen
+	s.OnChange(func(seq uint64, changes []store.Change) { live = append(live, seen{seq, changes}) })
+	src := create(t, s, &store.Node{Kind: store.KindSource, Key: "ops-src", Title: "T"})
+	n := get(t, s, src)
+	n.Title = "T2"
+	put(t, s, n)
+	if err := s.Update(func(tx *store.Tx) error { return tx.Delete(src) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []store.ChangeOp{store.ChangeCreated, store.ChangeUpdated, store.ChangeDeleted}
+	if len(live) != 3 {
+		t.Fatalf("OnChange called %d times, want 3: %+v", len(live), live)
+	}
+	for i, w := range live {
+		if len(w.changes) != 1 || w.changes[0].ID != src || w.changes[0].Op != want[i] {
+			t.Errorf("write %d: %+v, want %v of %v", i+1, w.changes, want[i], src)
+		}
+	}
+	var logged []seen
+	complete, err := s.ChangeLogSince(live[0].seq-1, func(seq uint64, changes []store.Change) error {
+		logged = append(logged, seen{seq, changes})
+		return nil
+	})
+	if err != nil || !complete || !reflect.DeepEqual(logged, live) {
+		t.Errorf("change log %+v (complete %v, %v), want what OnChange saw %+v", logged, complete, err, live)
+	}
+	// Created and deleted again in one write is a delete; deleted and written again an update.
+	if err := s.Update(func(tx *store.Tx) error {
+		id, err := tx.NewID(store.KindSource)
+		if err != nil {
+			return err
+		}
+		if err := tx.Put(&store.Node{ID: id, Kind: store.KindSource, Key: "ops-tmp", Title: "T"}); err != nil {
+			return err
+		}
+		return tx.Delete(id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if last := live[len(live)-1]; len(last.changes) != 1 || last.changes[0].Op != store.ChangeDeleted {
+		t.Errorf("created and deleted in one write: %+v, want one delete", last.changes)
+	}
+}

@@ -17,7 +17,7 @@ type Tx struct {
 	s       *Store
 	txn     *badger.Txn
 	ops     int             // writes so far, see Full
-	changed map[ID]struct{} // records written or deleted, for the change log
+	changed map[ID]ChangeOp // records written or deleted, for the change log
 	written WriteStats      // keys set or deleted, and their bytes
 	// reader, in a read transaction (Read), lets GetOrNil read through the read cache.
 	reader *reader
@@ -103,7 +103,11 @@ func (tx *Tx) Put(n *Node) error {
 	if err := tx.set(entityKey(n.ID), v); err != nil {
 		return err
 	}
-	tx.touch(n.ID)
+	op := ChangeUpdated
+	if old == nil {
+		op = ChangeCreated
+	}
+	tx.touch(n.ID, op)
 	if old == nil {
 		if err := tx.addCount(kindCountKey(n.Kind), 1); err != nil {
 			return err
@@ -122,37 +126,47 @@ func (tx *Tx) Delete(id ID) error {
 	if err := tx.del(entityKey(id)); err != nil {
 		return err
 	}
-	tx.touch(id)
+	tx.touch(id, ChangeDeleted)
 	if err := tx.addCount(kindCountKey(id.Kind), -1); err != nil {
 		return err
 	}
 	return tx.reindex(old, nil)
 }
 
-// touch notes that record id changed in this transaction.
-func (tx *Tx) touch(id ID) {
+// touch notes that record id changed in this transaction, and how: what several changes of one
+// record in one transaction amount to (created then updated is created; anything then deleted is
+// deleted; deleted then written again is updated).
+func (tx *Tx) touch(id ID, op ChangeOp) {
 	if tx.changed == nil {
-		tx.changed = map[ID]struct{}{}
+		tx.changed = map[ID]ChangeOp{}
 	}
-	tx.changed[id] = struct{}{}
+	switch prev, ok := tx.changed[id]; {
+	case !ok, op == ChangeDeleted:
+	case prev == ChangeCreated:
+		op = ChangeCreated
+	case prev == ChangeDeleted:
+		op = ChangeUpdated
+	}
+	tx.changed[id] = op
 }
 
 // logChanges numbers this write and records which records it changed (in the transaction), so that
 // derived indexes (the text index) can catch up after a crash. It returns the number and the IDs.
-func (tx *Tx) logChanges() (uint64, []ID, error) {
+// The change log's value is the ChangeOp, one byte.
+func (tx *Tx) logChanges() (uint64, []Change, error) {
 	if len(tx.changed) == 0 {
 		return 0, nil, nil
 	}
 	seq := tx.s.seq.Load() + 1
-	ids := make([]ID, 0, len(tx.changed))
-	for id := range tx.changed {
-		ids = append(ids, id)
-		if err := tx.txn.Set(changeKey(seq, id), nil); err != nil {
+	changes := make([]Change, 0, len(tx.changed))
+	for id, op := range tx.changed {
+		changes = append(changes, Change{ID: id, Op: op})
+		if err := tx.txn.Set(changeKey(seq, id), []byte{byte(op)}); err != nil {
 			return 0, nil, err
 		}
 	}
-	slices.SortFunc(ids, ID.Compare)
-	return seq, ids, tx.txn.Set(metaKey("seq"), encodeUint(seq))
+	slices.SortFunc(changes, func(a, b Change) int { return a.ID.Compare(b.ID) })
+	return seq, changes, tx.txn.Set(metaKey("seq"), encodeUint(seq))
 }
 
 // reindex moves every derived key from what old implies to what n implies (either may be nil).

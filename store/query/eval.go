@@ -234,7 +234,31 @@ func (e *eval) match(n *store.Node, f *Filter) (bool, error) {
 	if f.Field == "" && f.Op != Matches {
 		return true, nil
 	}
+	if f.Op == HeldOn {
+		return e.heldOn(n, f.Values[0])
+	}
 	return compare(n, f), nil
+}
+
+// heldOn is the one rule of asOf: a dated record (a start or an end date) is held on d when it did
+// not start after d and did not end before it (a missing date is open); an undated one is known
+// from the earliest publishedAt of the sources it cites on, so it is held on d unless d is before
+// that date (none of its sources has a publishedAt: held on every date).
+func (e *eval) heldOn(n *store.Node, d string) (bool, error) {
+	if n.StartDate != "" || n.EndDate != "" {
+		return (n.StartDate == "" || n.StartDate <= d) && (n.EndDate == "" || n.EndDate >= d), nil
+	}
+	known := ""
+	for _, c := range n.Citations {
+		src, err := e.get(c.Source)
+		if err != nil {
+			return false, err
+		}
+		if src != nil && src.PublishedAt != "" && (known == "" || src.PublishedAt < known) {
+			known = src.PublishedAt
+		}
+	}
+	return known == "" || known <= d, nil
 }
 
 // matchRel: some record related to n through r matches sub.
@@ -269,9 +293,6 @@ func compare(n *store.Node, f *Filter) bool {
 	switch f.Op {
 	case Matches, Within:
 		return f.Set[n.ID]
-	case HeldOn:
-		d := f.Values[0]
-		return (n.StartDate == "" || n.StartDate <= d) && (n.EndDate == "" || n.EndDate >= d)
 	}
 	v := Value(n, f.Field)
 	norm := func(s string) string {

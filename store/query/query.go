@@ -37,8 +37,8 @@ const (
 	Gte
 	// Within: a region is the given region or inside it (Values hold region IDs, as strings).
 	Within
-	// HeldOn: a position held on the date (no start after it, no end before it; missing dates are
-	// taken as open).
+	// HeldOn: a position held on the date (no start after it, no end before it; a missing date is
+	// open; an undated position is known from its earliest source's publishedAt on: eval.heldOn).
 	HeldOn
 	// Matches: the record is in Filter.Set (precomputed, e.g. a full-text search).
 	Matches

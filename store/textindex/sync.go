@@ -402,14 +402,18 @@ func (ix *Index) process(items []change) error {
 	return ix.apply(ids, next)
 }
 
-// trim drops the store's change log up to what the index applied, at most every trimEvery unless
-// now is set.
+// trim drops the store's change log up to what the index applied, keeping the store's
+// ChangeRetention latest writes, at most every trimEvery unless now is set.
 func (ix *Index) trim(now bool) {
 	if !now && time.Since(ix.lastTrim) < trimEvery {
 		return
 	}
 	ix.lastTrim = time.Now()
-	if err := ix.s.TrimChanges(ix.applied.Load()); err != nil {
+	upto, last, keep := ix.applied.Load(), ix.s.Seq(), ix.s.ChangeRetention()
+	if last <= keep {
+		return
+	}
+	if err := ix.s.TrimChanges(min(upto, last-keep)); err != nil {
 		ix.log.Warn("text index: trimming the change log failed", "err", err)
 	}
 }
