@@ -48,11 +48,15 @@ func fetchOne(ctx context.Context, s *store.Store, k store.Kind, id, key *string
 	var n *store.Node
 	var err error
 	if id != nil {
-		var sid store.ID
-		if sid, err = store.ParseID(*id); err != nil || sid.Kind != k {
+		// An id or a key, as everywhere a node is named (store.ResolveRefs); one of another kind
+		// is null below.
+		var found []*store.Node
+		if found, err = s.GetRefs([]string{*id}); err == nil && found[0] == nil {
 			return nil, nil
 		}
-		n, err = s.Get(sid)
+		if err == nil {
+			n = found[0]
+		}
 	} else {
 		n, err = s.GetByKey(*key)
 	}

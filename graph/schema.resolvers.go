@@ -212,16 +212,13 @@ func (r *positionResolver) Region(ctx context.Context, obj *model.Position) (*mo
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	sid, err := store.ParseID(id)
-	if err != nil {
-		return nil, nil
-	}
-	n, err := loaders.For(ctx).Node(ctx, sid)
-	if err != nil || n == nil {
+	found, err := r.Store.GetRefs([]string{id}) // an id or a key (README, The graph)
+	if err != nil || found[0] == nil {
 		return nil, err
 	}
-	prefetchField(ctx, []*store.Node{n}, false)
-	return model.FromNode(n), nil
+	loaders.For(ctx).Prime(found[0])
+	prefetchField(ctx, found, false)
+	return model.FromNode(found[0]), nil
 }
 
 // Nodes is the resolver for the nodes field.
@@ -229,18 +226,14 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	if len(ids) > MaxPageSize {
 		return nil, fmt.Errorf("%w: ids: at most %d at once", store.ErrInvalid, MaxPageSize)
 	}
-	sids := make([]store.ID, len(ids))
-	for i, id := range ids {
-		sids[i], _ = store.ParseID(id) // a malformed id stays zero and gives null
-	}
-	found, err := r.Store.GetMany(sids)
+	found, err := r.Store.GetRefs(ids) // ids or keys; unknown or malformed ones give null
 	if err != nil {
 		return nil, err
 	}
 	out := make([]model.Node, len(ids))
 	var nodes []*store.Node
-	for i, sid := range sids {
-		if n := found[sid]; n != nil {
+	for i, n := range found {
+		if n != nil {
 			out[i] = model.FromNode(n)
 			nodes = append(nodes, n)
 		}
