@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	Source() SourceResolver
 	Statement() StatementResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -138,6 +139,14 @@ type ComplexityRoot struct {
 		UpsertPerson        func(childComplexity int, input map[string]any) int
 		UpsertRegion        func(childComplexity int, input map[string]any) int
 		UpsertSource        func(childComplexity int, input map[string]any) int
+	}
+
+	NodeChange struct {
+		Change func(childComplexity int) int
+		Cursor func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -342,6 +351,10 @@ type ComplexityRoot struct {
 		Truncated func(childComplexity int) int
 	}
 
+	Subscription struct {
+		NodeChanged func(childComplexity int, types []model.NodeType, ids []string, keys []string, after *string) int
+	}
+
 	TypeCount struct {
 		Count func(childComplexity int) int
 		Type  func(childComplexity int) int
@@ -433,6 +446,9 @@ type StatementResolver interface {
 	Event(ctx context.Context, obj *model.Statement) (*model.Event, error)
 
 	About(ctx context.Context, objs []*model.Statement) ([][]model.Entity, error)
+}
+type SubscriptionResolver interface {
+	NodeChanged(ctx context.Context, types []model.NodeType, ids []string, keys []string, after *string) (<-chan *model.NodeChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -877,6 +893,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertSource(childComplexity, args["input"].(map[string]any)), true
+
+	case "NodeChange.change":
+		if e.ComplexityRoot.NodeChange.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeChange.Change(childComplexity), true
+	case "NodeChange.cursor":
+		if e.ComplexityRoot.NodeChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeChange.Cursor(childComplexity), true
+	case "NodeChange.id":
+		if e.ComplexityRoot.NodeChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeChange.ID(childComplexity), true
+	case "NodeChange.kind":
+		if e.ComplexityRoot.NodeChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeChange.Kind(childComplexity), true
+	case "NodeChange.node":
+		if e.ComplexityRoot.NodeChange.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeChange.Node(childComplexity), true
 
 	case "Organization.acronym":
 		if e.ComplexityRoot.Organization.Acronym == nil {
@@ -1830,6 +1877,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subgraph.Truncated(childComplexity), true
 
+	case "Subscription.nodeChanged":
+		if e.ComplexityRoot.Subscription.NodeChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_nodeChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.NodeChanged(childComplexity, args["types"].([]model.NodeType), args["ids"].([]string), args["keys"].([]string), args["after"].(*string)), true
+
 	case "TypeCount.count":
 		if e.ComplexityRoot.TypeCount.Count == nil {
 			break
@@ -1931,6 +1990,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1956,7 +2032,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "paths.graphqls"
+//go:embed "paths.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2017,7 +2093,7 @@ type Person implements Node & Entity {
   "Where the graph learned of this person."
   citations: [Citation!]!
   "Titles this person holds in organizations, in the order they were recorded."
-  positions("Only the positions held on that date (positions without dates count as held)." asOf: Date, "Only the positions that match." where: PositionWhere): [Position!]!
+  positions("Only the positions held on that date (an undated position counts from the date of its earliest cited source on)." asOf: Date, "Only the positions that match." where: PositionWhere): [Position!]!
   "What this person said, oldest record first."
   statements("Only the records that match." where: StatementWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [StatementOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): StatementConnection!
   "Events this person took part in, through a participation or a statement."
@@ -2069,7 +2145,7 @@ type Organization implements Node & Entity {
   "Region or city where this organization is based, if known."
   seat: Region
   "Positions held in this organization (its president, its regional delegates…)."
-  members("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (positions without dates count as held)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
+  members("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (an undated position counts from the date of its earliest cited source on)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
   "Events this organization organized."
   events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
 }
@@ -2109,7 +2185,7 @@ type Region implements Node & Entity {
   "Regions directly inside this one."
   subregions: [Region!]!
   "Positions scoped to this region, e.g. the regional delegate who represents it."
-  positions("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (positions without dates count as held)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
+  positions("Only the records that match." where: PositionWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [PositionOrder!], "Only the positions held on that date (an undated position counts from the date of its earliest cited source on)." asOf: Date, "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): PositionConnection!
   "Events held in this region or in any region inside it."
   events("Only the records that match." where: EventWhere, "Sort keys, in order; ties are broken by creation order." orderBy: [EventOrder!], "Page size from the start (default 20, at most 100)." first: Int, "Return the edges after this cursor." after: String, "Page size from the end (at most 100)." last: Int, "Return the edges before this cursor." before: String): EventConnection!
 }
@@ -2934,7 +3010,7 @@ input PositionWhere {
   id: KeyFilter
   "Its title (folded)."
   title: StringFilter
-  "Held on that date (positions without dates count as held)."
+  "Held on that date (an undated position counts from the date of its earliest cited source on)."
   asOf: Date
   "Its first day."
   startDate: DateFilter
@@ -3179,6 +3255,7 @@ extend type Query {
 }
 `, BuiltIn: false},
 	{Name: "paths.graphqls", Input: sourceData("paths.graphqls"), BuiltIn: false},
+	{Name: "subscriptions.graphqls", Input: sourceData("subscriptions.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3342,6 +3419,22 @@ func (ec *executionContext) childFields_ImportResult(ctx context.Context, field 
 		return ec.fieldContext_ImportResult_byType(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportResult", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_NodeChange_change(ctx, field)
+	case "node":
+		return ec.fieldContext_NodeChange_node(ctx, field)
+	case "id":
+		return ec.fieldContext_NodeChange_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_NodeChange_kind(ctx, field)
+	case "cursor":
+		return ec.fieldContext_NodeChange_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5099,6 +5192,44 @@ func (ec *executionContext) field_Region_positions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_nodeChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.NodeType, error) {
+			return ec.unmarshalONodeType2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -7053,6 +7184,130 @@ func (ec *executionContext) fieldContext_Mutation_importRecords(ctx context.Cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _NodeChange_change(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeChange_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeKind) graphql.Marshaler {
+			return ec.marshalNChangeKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeChange", field, false, false, "ChangeKind")
+}
+
+func (ec *executionContext) _NodeChange_node(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeChange_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NodeChange_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeChange_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _NodeChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RecordType) graphql.Marshaler {
+			return ec.marshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeChange", field, false, false, "RecordType")
+}
+
+func (ec *executionContext) _NodeChange_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -11389,6 +11644,50 @@ func (ec *executionContext) fieldContext_Subgraph_truncated(_ context.Context, f
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Subscription_nodeChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_nodeChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().NodeChanged(ctx, fc.Args["types"].([]model.NodeType), fc.Args["ids"].([]string), fc.Args["keys"].([]string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeChange) graphql.Marshaler {
+			return ec.marshalNNodeChange2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_nodeChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_nodeChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TypeCount_type(ctx context.Context, field graphql.CollectedField, obj *model.TypeCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15571,6 +15870,59 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var nodeChangeImplementors = []string{"NodeChange"}
+
+func (ec *executionContext) _NodeChange(ctx context.Context, sel ast.SelectionSet, obj *model.NodeChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeChange")
+		case "change":
+			out.Values[i] = ec._NodeChange_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NodeChange_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._NodeChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._NodeChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._NodeChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization", "Node", "Entity"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
@@ -16948,6 +17300,26 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "nodeChanged":
+		return ec._Subscription_nodeChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var typeCountImplementors = []string{"TypeCount"}
 
 func (ec *executionContext) _TypeCount(ctx context.Context, sel ast.SelectionSet, obj *model.TypeCount) graphql.Marshaler {
@@ -17392,6 +17764,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNChangeKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐChangeKind(ctx context.Context, v any) (model.ChangeKind, error) {
+	var res model.ChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v model.ChangeKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCitation2ᚕᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Citation) graphql.Marshaler {
@@ -17931,6 +18313,14 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNodeChange2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeChange(ctx context.Context, sel ast.SelectionSet, v *model.NodeChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeChange!")
+		return graphql.Null
+	}
+	return ec._NodeChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNodeType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐNodeType(ctx context.Context, v any) (model.NodeType, error) {
@@ -18937,6 +19327,41 @@ func (ec *executionContext) marshalOGroupBy2ᚕgithubᚗcomᚋkgqlᚋkgqlᚋgrap
 		fc.Result = &v[i]
 		return ec.marshalNGroupBy2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐGroupBy(ctx, sel, v[i])
 	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {

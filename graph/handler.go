@@ -224,7 +224,14 @@ func NewHandler(opts Options) http.Handler {
 	if opts.TextMatch == nil && opts.Text != nil {
 		opts.TextMatch = opts.Text.Match
 	}
-	cfg := Config{Resolvers: &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize, TextMatch: opts.TextMatch, Text: opts.Text}}
+	root := &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize, TextMatch: opts.TextMatch, Text: opts.Text}
+	if opts.Store != nil {
+		root.Changes = newChangeHub(opts.Store)
+		if opts.Metrics != nil {
+			opts.Metrics.watchSubscriptions(root.Changes.count)
+		}
+	}
+	cfg := Config{Resolvers: root}
 	setComplexity(&cfg.Complexity)
 	es := NewExecutableSchema(cfg)
 	srv := handler.New(es)

@@ -225,6 +225,9 @@ func (t httpTransport) serveBatch(w http.ResponseWriter, r *http.Request, exec g
 	refused, mutation, cost := false, false, 0
 	for i, p := range params {
 		ops[i], errs[i] = exec.CreateOperationContext(ctx, p)
+		if errs[i] == nil {
+			errs[i] = noSubscription(ops[i])
+		}
 		if errs[i] != nil {
 			refused = true
 			continue
@@ -284,11 +287,24 @@ func (t httpTransport) refuse(kind string) {
 // ran (its response then has no data entry).
 func runOne(ctx context.Context, exec graphql.GraphExecutor, p *graphql.RawParams) (resp *wireResponse, requestError bool) {
 	rc, errs := exec.CreateOperationContext(ctx, p)
+	if errs == nil {
+		errs = noSubscription(rc)
+	}
 	if errs != nil {
 		return wire(exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)), true
 	}
 	handler, ctx := exec.DispatchOperation(ctx, rc)
 	return wire(handler(ctx)), false
+}
+
+// noSubscription refuses a subscription sent over plain HTTP: it would hold the request open
+// until the first event. Subscriptions are served over the websocket (graphql-transport-ws).
+func noSubscription(rc *graphql.OperationContext) gqlerror.List {
+	if rc == nil || rc.Operation == nil || rc.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	return gqlerror.List{gqlerror.Wrap(&codedError{code: CodeBadUserInput,
+		msg: "subscriptions are served over a websocket (graphql-transport-ws on /graphql), not over plain HTTP"})}
 }
 
 // wireResponse is graphql.Response as kgql writes it over HTTP: without a data entry when there

@@ -37,6 +37,7 @@ import (
 //	                                           directives, complexity, time
 //	websocket_connections                      gauge: websocket requests being served (a socket counts for its life)
 //	websocket_upgrades_total                   counter: websockets closed after a successful upgrade
+//	subscriptions_active                       gauge: subscriptions being served
 //	store_read_calls_total                     counter: store read transactions (store.Calls)
 //	store_cache_hits_total, store_cache_misses_total  counters: read-cache record lookups
 //	badger_lsm_bytes, badger_vlog_bytes        gauges: Badger's size estimate (refreshed each minute)
@@ -67,6 +68,7 @@ type Metrics struct {
 	// them each time (about a tenth of the metrics' cost per request).
 	reqSeries sync.Map // reqSeriesKey → prometheus.Counter
 	durSeries map[string]prometheus.Observer
+	subsOnce  sync.Once
 	opSeries  map[opSeriesKey]prometheus.Counter // under names.mu
 }
 
@@ -350,4 +352,12 @@ func (c textIndexState) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, st)
 	}
+}
+
+// watchSubscriptions exports the number of live subscriptions (once, for the first handler).
+func (m *Metrics) watchSubscriptions(count func() int) {
+	m.subsOnce.Do(func() {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgql_subscriptions_active",
+			Help: "Subscriptions being served (nodeChanged)."}, func() float64 { return float64(count()) }))
+	})
 }

@@ -123,7 +123,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		"kgql_websocket_upgrades_total", "kgql_store_read_calls_total", "kgql_store_cache_hits_total",
 		"kgql_store_cache_misses_total", "kgql_store_writes_total", "kgql_store_commits_total",
 		"kgql_store_conflicts_retried_total", "kgql_badger_lsm_bytes", "kgql_badger_vlog_bytes",
-		"go_goroutines", "process_cpu_seconds_total"} {
+		"kgql_subscriptions_active", "go_goroutines", "process_cpu_seconds_total"} {
 		if _, ok := after[f]; !ok {
 			t.Errorf("no family %s", f)
 		}

@@ -23,4 +23,6 @@ type Resolver struct {
 	TextMatch func(text string, kinds []store.Kind, limit int) ([]store.ID, error)
 	// Text is the full-text index that `search` ranks after name matches; nil: names only.
 	Text *textindex.Index
+	// Changes feeds the subscriptions (graph/subscriptions.go); nil: none.
+	Changes *changeHub
 }

@@ -121,6 +121,21 @@ type ImportResult struct {
 type Mutation struct {
 }
 
+// One committed change to a record.
+type NodeChange struct {
+	// What the write did to the record.
+	Change ChangeKind `json:"change"`
+	// The record as it is when the event is delivered; null when it was deleted (or deleted since).
+	Node Node `json:"node,omitempty"`
+	// The record's id (also for a deleted record).
+	ID string `json:"id"`
+	// The record's kind.
+	Kind RecordType `json:"kind"`
+	// Where this event stands in the store's change sequence: `SEQ.INDEX`, the write's number and the
+	// record's place among the records that write changed. Pass it as `after` to resume.
+	Cursor string `json:"cursor"`
+}
+
 // A sort key for organizations.
 type OrganizationOrder struct {
 	// The field.
@@ -198,12 +213,77 @@ type Subgraph struct {
 	Truncated bool `json:"truncated"`
 }
 
+// Changes pushed as they are committed.
+type Subscription struct {
+}
+
 // How many records of one type an import held.
 type TypeCount struct {
 	// The record type, e.g. `Person`.
 	Type string `json:"type"`
 	// How many records of that type.
 	Count int `json:"count"`
+}
+
+// What a committed write did to a record.
+type ChangeKind string
+
+const (
+	// The record is new.
+	ChangeKindCreated ChangeKind = "CREATED"
+	// The record existed and was written.
+	ChangeKindUpdated ChangeKind = "UPDATED"
+	// The record was deleted (`node` is then null).
+	ChangeKindDeleted ChangeKind = "DELETED"
+)
+
+var AllChangeKind = []ChangeKind{
+	ChangeKindCreated,
+	ChangeKindUpdated,
+	ChangeKindDeleted,
+}
+
+func (e ChangeKind) IsValid() bool {
+	switch e {
+	case ChangeKindCreated, ChangeKindUpdated, ChangeKindDeleted:
+		return true
+	}
+	return false
+}
+
+func (e ChangeKind) String() string {
+	return string(e)
+}
+
+func (e *ChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeKind", str)
+	}
+	return nil
+}
+
+func (e ChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What events can be sorted by.
