@@ -9,7 +9,9 @@
 #   3. apollo-client-check.mjs   Apollo Client 4, cross-origin, with APQ and a client name
 #   4. apollo-batch-check.mjs    (.ci/) Apollo's BatchHttpLink: batches, a bad member, the cap
 #   5. schema-lint.sh            graphql-schema-linter's gqlgen profile on every .graphqls file
-#   6. graphql-ws-check.mjs      a query over graphql-transport-ws with the graphql-ws client
+#   6. graphql-ws-probes.mjs     the graphql-transport-ws protocol's edge cases (13 probes)
+#   7. graphql-ws-check.mjs      subscription events caused by mutations, with the graphql-ws client
+#   8. apollo-client-check.mjs   a subscription through Apollo's GraphQLWsLink, cross-origin
 # and ends with "N passed, N failed" over those steps; it exits 1 if any failed.
 #
 # Environment: E2E_OUT (where the PNG goes), KGQL_E2E_TOOLS (the harness folder to copy; default
@@ -208,10 +210,36 @@ step "apollo-batch-check (BatchHttpLink, cross-origin)" 120 \
 step "schema-lint (graphql-schema-linter, gqlgen profile)" 120 \
   "$tools/schema-lint.sh" --profile gqlgen --config-dir "$root/.ci" "$root/schema.graphqls" "$root"/graph/*.graphqls
 
-# graphql-ws-check subscribes with the graphql-ws client; a query operation over the socket gets
-# one `next` and `complete` (kgql has no Subscription type to subscribe to yet).
-step "graphql-ws-check (graphql-transport-ws)" 60 \
-  node "$tools/graphql-ws-check.mjs" "$ws" --query '{ organization(key: "asmex") { name } }' --count 1 --timeout-ms 15000
+# The graphql-transport-ws protocol's edge cases, with a real subscription: 13 probes, none
+# skipped (the init-timeout probe waits a little longer than kgql's 10 s).
+step "graphql-ws-probes (graphql-transport-ws protocol)" 180 \
+  node "$tools/graphql-ws-probes.mjs" "$ws" --subscription 'subscription { nodeChanged { id } }' --init-timeout-ms 11000
+
+# The graphql-ws client receives the events of two mutations sent meanwhile (over HTTP).
+ws_events() {
+  node "$1/graphql-ws-check.mjs" "$2" --origin http://localhost:3000 --count 2 --timeout-ms 20000 \
+    --query 'subscription { nodeChanged(types: [PERSON]) { change id kind cursor node { ... on Entity { name } } } }' &
+  local check=$!
+  sleep 2
+  for i in 1 2; do
+    node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"},
+      body: JSON.stringify({query: `mutation { upsertPerson(input: {key: "ws-e2e-${process.argv[2]}", name: "WS E2E ${process.argv[2]}",
+        citations: [{source: "l-opinion-2021-06-17-asmex-conseil-des-regions"}]}) { id } }`})})
+      .then(r => r.text()).then(t => console.log("mutation:", t))' "$3" "$i"
+  done
+  wait "$check"
+}
+export -f ws_events
+step "graphql-ws-check (subscription events from mutations)" 60 \
+  bash -c 'ws_events "$@"' ws_events "$tools" "$ws" "${base}graphql"
+
+# Apollo Client's GraphQLWsLink, cross-origin: the mutation's event arrives on the subscription.
+step "apollo-client-check (subscription over GraphQLWsLink)" 120 \
+  node "$tools/apollo-client-check.mjs" "${base}graphql" --origin http://localhost:3000 \
+  --query 'query ASMEX { organization(key: "asmex") { id name } }' \
+  --mutation 'mutation AddPerson($input: PersonInput!) { upsertPerson(input: $input) { id name } }' \
+  --mutation-vars '{"input":{"key":"apollo-sub-e2e","name":"Apollo Sub","citations":[{"source":"l-opinion-2021-06-17-asmex-conseil-des-regions"}]}}' \
+  --subscription 'subscription OnPerson { nodeChanged(types: [PERSON]) { change id kind cursor node { id ... on Entity { name } } } }'
 
 # The server survived all of it and stops cleanly.
 if ! kill -0 "$kgql_pid" 2>/dev/null; then

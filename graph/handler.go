@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -235,14 +234,19 @@ func NewHandler(opts Options) http.Handler {
 	setComplexity(&cfg.Complexity)
 	es := NewExecutableSchema(cfg)
 	srv := handler.New(es)
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 10 * time.Second,
-		InitTimeout:           10 * time.Second,
-		InitFunc:              wsInit(opts.Policy, log, refused),
-		PayloadReadLimit:      &opts.WSMaxMessageBytes,
-		// The origin was checked by wsOriginGate with the CORS rules, before this runs.
-		Implementation: wsImplementation{accept: websocket.AcceptOptions{InsecureSkipVerify: true},
-			writeTimeout: opts.WSWriteTimeout, onSlow: func() { refused("ws_slow") }, messageRate: opts.WSMessageRate},
+	wsi := wsInit(opts.Policy, log, refused)
+	srv.AddTransport(wsTransport{
+		initTimeout:  10 * time.Second,
+		pingInterval: 10 * time.Second,
+		readLimit:    opts.WSMaxMessageBytes,
+		writeTimeout: opts.WSWriteTimeout,
+		messageRate:  opts.WSMessageRate,
+		onSlow:       func() { refused("ws_slow") },
+		log:          log,
+		init: func(ctx context.Context, payload transport.InitPayload) (context.Context, error) {
+			ctx, _, err := wsi(ctx, payload)
+			return ctx, err
+		},
 	})
 	srv.AddTransport(transport.Options{})
 	ht := &httpTransport{cacheControl: opts.CacheControl, maxBatch: opts.Limits.WithDefaults().MaxBatch,

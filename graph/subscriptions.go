@@ -205,8 +205,11 @@ func (r *Resolver) deliver(ctx context.Context, sub *subscriber, replay []commit
 		case <-ctx.Done():
 			return
 		case <-sub.behind:
-			r.Log.Info("subscription ended: its client fell behind", "request_id", RequestID(ctx),
-				"resume_after", formatChangeCursor(sub.lastSeq, sub.lastIdx))
+			resume := formatChangeCursor(sub.lastSeq, sub.lastIdx)
+			r.Log.Info("subscription ended: its client fell behind", "request_id", RequestID(ctx), "resume_after", resume)
+			endOperation(ctx, presentCoded(&codedError{code: CodeRateLimited,
+				msg: "this subscription fell behind the store's writes and was ended: subscribe again with after: " + resume,
+				ext: map[string]any{"reason": "SLOW_SUBSCRIBER", "resumeAfter": resume}}))
 			return
 		case c := <-sub.queue:
 			if !send(c) {

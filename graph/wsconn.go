@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,53 +125,21 @@ func withRemote(next http.Handler) http.Handler {
 	})
 }
 
-// wsImplementation adapts github.com/coder/websocket to gqlgen's websocket transport, like
-// gqlgen's own adapter, with a write timeout: a write that cannot complete within it (a slow or
-// stalled reader) closes the socket with CloseSlowConsumer.
-type wsImplementation struct {
-	accept       websocket.AcceptOptions
-	writeTimeout time.Duration
-	onSlow       func()
-	messageRate  float64 // messages per second read from one socket; <= 0: unpaced
-}
-
-func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	for k, vs := range o.ResponseHeader {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
-	opts := i.accept
-	for _, p := range o.Subprotocols {
-		if !slices.Contains(opts.Subprotocols, p) {
-			opts.Subprotocols = append(opts.Subprotocols, p)
-		}
-	}
-	c, err := websocket.Accept(w, r, &opts)
-	if err != nil {
-		return nil, err
-	}
-	conn := &wsConn{c: c, writeTimeout: i.writeTimeout, onSlow: i.onSlow}
-	if i.messageRate > 0 {
-		conn.pace = rate.NewLimiter(rate.Limit(i.messageRate), max(1, int(2*i.messageRate)))
-	}
-	return conn, nil
-}
-
+// wsConn is a socket of graph/gqlws.go over github.com/coder/websocket, with a write timeout: a
+// write that cannot complete within it (a slow or stalled reader) closes the socket with
+// CloseSlowConsumer; and with a pace of the messages read.
 type wsConn struct {
 	c            *websocket.Conn
 	writeTimeout time.Duration
 	onSlow       func()
 	pace         *rate.Limiter
 
-	mu       sync.Mutex
-	deadline *time.Timer
-	closing  bool
+	mu      sync.Mutex
+	closing bool
 }
 
 func (c *wsConn) Close() error {
 	c.mu.Lock()
-	c.stopDeadline()
 	closing := c.closing
 	c.mu.Unlock()
 	if closing { // WriteClose's goroutine closes the connection after the handshake
@@ -217,7 +184,6 @@ func (c *wsConn) WriteJSON(v any) error {
 
 func (c *wsConn) WriteClose(code int, msg string) error {
 	c.mu.Lock()
-	c.stopDeadline()
 	if c.closing {
 		c.mu.Unlock()
 		return nil
@@ -228,28 +194,4 @@ func (c *wsConn) WriteClose(code int, msg string) error {
 	return nil
 }
 
-func (c *wsConn) Subprotocol() string { return c.c.Subprotocol() }
-
 func (c *wsConn) SetReadLimit(n int64) { c.c.SetReadLimit(n) }
-
-func (c *wsConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopDeadline()
-	if t.IsZero() {
-		return nil
-	}
-	d := time.Until(t)
-	if d <= 0 {
-		return c.c.CloseNow()
-	}
-	c.deadline = time.AfterFunc(d, func() { _ = c.c.CloseNow() })
-	return nil
-}
-
-func (c *wsConn) stopDeadline() {
-	if c.deadline != nil {
-		c.deadline.Stop()
-		c.deadline = nil
-	}
-}

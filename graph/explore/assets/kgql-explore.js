@@ -1,0 +1,480 @@
+// kgql explorer. Served by github.com/kgql/kgql/graph/explore from the binary,
+// as a same-origin script: the page has no inline script at all.
+//
+// It reads its settings from <script type="application/json"
+// id="kgql-explore-config"> (endpoint, playground, start), draws the graph with
+// Cytoscape.js (the global `cytoscape`, loaded before this script) and talks to
+// the GraphQL endpoint with fetch:
+//
+//   neighborhood  the start node's neighbourhood, and each node clicked
+//   search        the search box; the first hit is dropped on the canvas
+//   node          the side panel: fields, statements, citations
+//   shortestPath  between two shift-clicked nodes, highlighted
+//
+// Every node on the canvas remembers which expansion added it (data.addedBy),
+// so a double-click removes what that node's click added (recursively).
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('kgql-explore-config').textContent);
+  var endpoint = new URL(config.endpoint, window.location.href).href;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var statusEl = $('status');
+
+  function setStatus(text, isError) {
+    statusEl.textContent = text;
+    statusEl.className = isError ? 'error' : '';
+  }
+
+  // --- GraphQL ---------------------------------------------------------------
+
+  function gql(query, variables) {
+    return fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ query: query, variables: variables || {} }),
+    })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.errors && body.errors.length) {
+          throw new Error(body.errors.map(function (e) { return e.message; }).join('; '));
+        }
+        return body.data;
+      });
+  }
+
+  // What every node needs for its label and style.
+  var NODE_FIELDS = 'id __typename ... on Entity { name } ... on Statement { text } ... on Source { title }';
+  var EDGE_FIELDS = 'from { id } to { id } label via { id __typename' +
+    ' ... on Position { title person { name } organization { name } region { name } }' +
+    ' ... on Participation { role person { name } event { name } } }';
+  var CITATION_FIELDS = 'excerpt source { id title publishedAt url publisher { name } }';
+  var STATEMENT_FIELDS = 'id text date language event { id name } speaker { id name } citations { ' + CITATION_FIELDS + ' }';
+
+  function neighborhoodQuery(id) {
+    return 'neighborhood(id: ' + JSON.stringify(id) + ', depth: 1, first: 100) {\n' +
+      '    truncated\n    nodes { ' + NODE_FIELDS + ' }\n    edges { ' + EDGE_FIELDS + ' }\n  }';
+  }
+
+  var DETAILS_QUERY = 'query ExploreNode($id: ID!) { node(id: $id) { id __typename' +
+    ' ... on Entity { key name aliases description citations { ' + CITATION_FIELDS + ' } }' +
+    ' ... on Organization { acronym kind parent { id name } seat { id name } }' +
+    ' ... on Region { code regionKind: kind parent { id name } }' +
+    ' ... on Event { startDate endDate location { id name } statements(first: 20) { totalCount nodes { ' + STATEMENT_FIELDS + ' } } }' +
+    ' ... on Person { statements(first: 20) { totalCount nodes { ' + STATEMENT_FIELDS + ' } } }' +
+    ' ... on Statement { statementKey: key text statementLanguage: language date speaker { id name } event { id name } about { id name } citations { ' + CITATION_FIELDS + ' } }' +
+    ' ... on Source { sourceKey: key title author publishedAt url sourceLanguage: language publisher { id name } }' +
+    ' } }';
+
+  var SEARCH_QUERY = 'query ExploreSearch($text: String!) { search(text: $text, first: 10) { score match snippet node { ' + NODE_FIELDS + ' } } }';
+
+  var PATH_QUERY = 'query ExplorePath($from: ID!, $to: ID!) { shortestPath(from: $from, to: $to, maxDepth: 6) {' +
+    ' length nodes { ' + NODE_FIELDS + ' } edges { ' + EDGE_FIELDS + ' } } }';
+
+  // --- labels ----------------------------------------------------------------
+
+  function short(s, n) {
+    s = String(s || '');
+    return s.length > n ? s.slice(0, n - 1) + '…' : s;
+  }
+
+  function nodeLabel(n) {
+    if (n.__typename === 'Statement') return '“' + short(n.text, 40) + '”';
+    return n.name || n.title || n.id;
+  }
+
+  // A via record (Position, Participation) in words.
+  function viaLabel(v) {
+    if (!v) return '';
+    if (v.__typename === 'Position') {
+      return (v.person ? v.person.name + ', ' : '') + v.title +
+        (v.organization ? ' of ' + v.organization.name : '') +
+        (v.region ? ' (' + v.region.name + ')' : '') + ' [' + v.id + ']';
+    }
+    if (v.__typename === 'Participation') {
+      return (v.person ? v.person.name + ', ' : '') + v.role +
+        (v.event ? ' at ' + v.event.name : '') + ' [' + v.id + ']';
+    }
+    return v.__typename + ' ' + v.id;
+  }
+
+  // --- the canvas ------------------------------------------------------------
+
+  var KINDS = {
+    Person: { color: '#3b6fd8', shape: 'ellipse' },
+    Organization: { color: '#e07b00', shape: 'round-rectangle' },
+    Region: { color: '#2e9e5b', shape: 'hexagon' },
+    Event: { color: '#8a4fc9', shape: 'diamond' },
+    Statement: { color: '#7a8291', shape: 'round-tag' },
+    Source: { color: '#a0522d', shape: 'rectangle' },
+  };
+  var EDGE_COLORS = {
+    POSITION: '#3b6fd8', POSITION_REGION: '#2e9e5b', PARTICIPATION: '#8a4fc9', SAID: '#7a8291',
+    AT_EVENT: '#8a4fc9', ABOUT: '#9aa5b8', ORGANIZED_BY: '#e07b00', HELD_IN: '#2e9e5b',
+    UNIT_OF: '#e07b00', INSIDE: '#2e9e5b', SEAT: '#2e9e5b', PUBLISHED_BY: '#a0522d', CITES: '#a0522d',
+  };
+
+  var style = [
+    {
+      selector: 'node',
+      style: {
+        label: 'data(label)', 'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3,
+        'text-wrap': 'wrap', 'text-max-width': 140, width: 22, height: 22,
+        'background-color': '#999', 'border-width': 1, 'border-color': '#fff',
+      },
+    },
+    { selector: 'node.expanded', style: { 'border-width': 3, 'border-color': '#1d2330' } },
+    { selector: 'node:selected', style: { 'overlay-color': '#ffd400', 'overlay-opacity': 0.35, 'overlay-padding': 6 } },
+    { selector: 'node.picked', style: { 'border-width': 4, 'border-color': '#d11' } },
+    {
+      selector: 'edge',
+      style: {
+        label: 'data(label)', 'font-size': 8, color: '#4a5262', 'text-rotation': 'autorotate',
+        'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 1,
+        width: 1.5, 'line-color': '#b8bfcc', 'curve-style': 'bezier',
+      },
+    },
+    { selector: 'edge[label = "ABOUT"], edge[label = "CITES"]', style: { 'line-style': 'dotted' } },
+    { selector: 'edge[label = "SAID"], edge[label = "AT_EVENT"]', style: { 'line-style': 'dashed' } },
+    { selector: '.path', style: { 'line-color': '#d11', 'width': 4, 'border-color': '#d11', 'border-width': 4, 'z-index': 10 } },
+    { selector: '.faded', style: { opacity: 0.25 } },
+  ];
+  Object.keys(KINDS).forEach(function (k) {
+    style.push({ selector: 'node.' + k, style: { 'background-color': KINDS[k].color, shape: KINDS[k].shape } });
+  });
+  Object.keys(EDGE_COLORS).forEach(function (l) {
+    style.push({ selector: 'edge[label = "' + l + '"]', style: { 'line-color': EDGE_COLORS[l] } });
+  });
+
+  var cy = cytoscape({ container: $('canvas'), style: style, wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4 });
+  window.kgqlExplore = { cy: cy }; // for the browser check and the curious
+
+  // Nodes the view was built from, for the "GraphQL of this view": each expanded node (a
+  // neighborhood) and each node dropped by a search (a node lookup).
+  var expanded = {}; // id -> true
+  var dropped = {}; // id -> true
+
+  // An undirected edge's id: the same edge found from either end is drawn once.
+  function edgeId(e) {
+    var a = e.from.id, b = e.to.id;
+    return 'e:' + (a < b ? a + '|' + b : b + '|' + a) + '|' + e.label + '|' + (e.via ? e.via.id : '');
+  }
+
+  // addNodes puts nodes on the canvas near `around` (a position) and returns those that were new.
+  function addNodes(nodes, addedBy, around) {
+    var added = [];
+    nodes.forEach(function (n) {
+      if (cy.getElementById(n.id).nonempty()) return;
+      var pos = around ? { x: around.x + (Math.random() - 0.5) * 80, y: around.y + (Math.random() - 0.5) * 80 } : undefined;
+      added.push(cy.add({
+        group: 'nodes',
+        data: { id: n.id, label: nodeLabel(n), kind: n.__typename, addedBy: addedBy },
+        classes: n.__typename,
+        position: pos,
+      }));
+    });
+    return added;
+  }
+
+  function addEdges(edges, addedBy) {
+    edges.forEach(function (e) {
+      var id = edgeId(e);
+      if (cy.getElementById(id).nonempty()) return;
+      if (cy.getElementById(e.from.id).empty() || cy.getElementById(e.to.id).empty()) return;
+      cy.add({
+        group: 'edges',
+        data: { id: id, source: e.from.id, target: e.to.id, label: e.label, addedBy: addedBy, via: e.via ? viaLabel(e.via) : '' },
+      });
+    });
+  }
+
+  function relayout() {
+    cy.layout({ name: 'cose', animate: false, randomize: false, nodeRepulsion: function () { return 400000; }, idealEdgeLength: function () { return 120; }, nodeOverlap: 40, padding: 30 }).run();
+  }
+
+  function expand(id) {
+    var node = cy.getElementById(id);
+    setStatus('Loading the neighbourhood of ' + (node.nonempty() ? node.data('label') : id) + '…');
+    return gql('query ExploreNeighborhood {\n  ' + neighborhoodQuery(id) + '\n}').then(function (data) {
+      var sub = data.neighborhood;
+      if (!sub.nodes.length) {
+        setStatus('Nothing found for ' + id, true);
+        return;
+      }
+      var center = sub.nodes[0]; // the center first, even when asked by key
+      var around = cy.getElementById(center.id).nonempty() ? cy.getElementById(center.id).position() : null;
+      if (cy.getElementById(center.id).empty()) {
+        addNodes([center], null, null);
+        dropped[center.id] = true;
+      }
+      var added = addNodes(sub.nodes.slice(1), center.id, around);
+      addEdges(sub.edges, center.id);
+      expanded[center.id] = true;
+      cy.getElementById(center.id).addClass('expanded');
+      relayout();
+      updateViewQuery();
+      setStatus(cy.getElementById(center.id).data('label') + ': ' + added.length + ' new node(s), ' +
+        sub.nodes.length + ' in its neighbourhood' + (sub.truncated ? ' (truncated at 100)' : '') + '.');
+      return center.id;
+    });
+  }
+
+  // collapse removes the nodes (and their edges) that expanding `id` added, and what they added.
+  function collapse(id) {
+    var removed = 0;
+    (function drop(owner) {
+      cy.nodes().filter(function (n) { return n.data('addedBy') === owner; }).forEach(function (n) {
+        drop(n.id());
+        delete expanded[n.id()];
+        n.remove();
+        removed++;
+      });
+      cy.edges().filter(function (e) { return e.data('addedBy') === owner; }).remove();
+    })(id);
+    delete expanded[id];
+    cy.getElementById(id).removeClass('expanded');
+    updateViewQuery();
+    setStatus('Collapsed ' + cy.getElementById(id).data('label') + ': ' + removed + ' node(s) removed.');
+  }
+
+  // --- the side panel --------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') e.textContent = attrs[k];
+      else if (k === 'className') e.className = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) e.appendChild(c); });
+    return e;
+  }
+
+  function citationEl(c) {
+    var s = c.source || {};
+    var meta = [s.publisher ? s.publisher.name : null, s.publishedAt].filter(Boolean).join(' · ');
+    return el('div', { className: 'citation' }, [
+      el('div', { className: 'title', text: s.title || s.id }),
+      meta ? el('div', { className: 'meta', text: meta }) : null,
+      c.excerpt ? el('div', { className: 'excerpt', text: '“' + c.excerpt + '”' }) : el('div', { className: 'meta', text: '(no excerpt recorded)' }),
+    ]);
+  }
+
+  function citationsEl(list, title) {
+    var box = el('div', {}, [el('h3', { text: (title || 'Citations') + ' (' + list.length + ')' })]);
+    list.forEach(function (c) { box.appendChild(citationEl(c)); });
+    return box;
+  }
+
+  function fieldsEl(pairs) {
+    var dl = el('dl', { className: 'fields' });
+    pairs.forEach(function (p) {
+      if (p[1] === null || p[1] === undefined || p[1] === '' || (Array.isArray(p[1]) && !p[1].length)) return;
+      dl.appendChild(el('dt', { text: p[0] }));
+      dl.appendChild(el('dd', { text: Array.isArray(p[1]) ? p[1].join(', ') : String(p[1]) }));
+    });
+    return dl;
+  }
+
+  var name = function (x) { return x ? x.name : null; };
+
+  function showDetails(id) {
+    var box = $('details');
+    box.replaceChildren(el('p', { className: 'hint', text: 'Loading ' + id + '…' }));
+    return gql(DETAILS_QUERY, { id: id }).then(function (data) {
+      var n = data.node;
+      if (!n) {
+        box.replaceChildren(el('p', { text: 'No node ' + id + ' (deleted?).' }));
+        return;
+      }
+      var parts = [el('h2', {}, [document.createTextNode(nodeLabel(n)), el('span', { className: 'kind', text: n.__typename })])];
+      if (n.__typename === 'Statement') {
+        parts.push(el('blockquote', { text: n.text }));
+        parts.push(fieldsEl([['id', n.id], ['key', n.statementKey], ['speaker', name(n.speaker)], ['event', name(n.event)],
+          ['date', n.date], ['language', n.statementLanguage], ['about', (n.about || []).map(name)]]));
+      } else if (n.__typename === 'Source') {
+        parts.push(fieldsEl([['id', n.id], ['key', n.sourceKey], ['title', n.title], ['publisher', name(n.publisher)],
+          ['author', n.author], ['published', n.publishedAt], ['url', n.url], ['language', n.sourceLanguage]]));
+      } else {
+        parts.push(fieldsEl([['id', n.id], ['key', n.key], ['kind', n.kind || n.regionKind], ['acronym', n.acronym], ['code', n.code],
+          ['aliases', n.aliases], ['description', n.description], ['parent', name(n.parent)], ['seat', name(n.seat)],
+          ['start', n.startDate], ['end', n.endDate], ['location', name(n.location)]]));
+      }
+      if (n.statements) {
+        var st = el('div', {}, [el('h3', { text: 'Statements (' + n.statements.totalCount + ')' })]);
+        n.statements.nodes.forEach(function (s) {
+          st.appendChild(el('blockquote', { text: s.text }));
+          st.appendChild(el('div', { className: 'meta', text: [name(s.speaker), name(s.event), s.date].filter(Boolean).join(' · ') }));
+          s.citations.forEach(function (c) { st.appendChild(citationEl(c)); });
+        });
+        if (n.statements.totalCount > n.statements.nodes.length) {
+          st.appendChild(el('p', { className: 'hint', text: 'First ' + n.statements.nodes.length + ' shown.' }));
+        }
+        parts.push(st);
+      }
+      if (n.citations) parts.push(citationsEl(n.citations));
+      box.replaceChildren.apply(box, parts);
+    });
+  }
+
+  // --- search ----------------------------------------------------------------
+
+  function drop(n) {
+    var added = addNodes([n], null, cy.extent ? { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 } : null);
+    dropped[n.id] = true;
+    if (added.length) relayout();
+    var node = cy.getElementById(n.id);
+    cy.nodes().unselect();
+    node.select();
+    cy.animate({ center: { eles: node } }, { duration: 200 });
+    updateViewQuery();
+    return showDetails(n.id);
+  }
+
+  $('search').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = $('search-text').value.trim();
+    if (!text) return;
+    setStatus('Searching “' + text + '”…');
+    gql(SEARCH_QUERY, { text: text }).then(function (data) {
+      var hits = data.search;
+      var ul = $('hits');
+      ul.replaceChildren();
+      ul.hidden = !hits.length;
+      if (!hits.length) {
+        setStatus('No match for “' + text + '”.');
+        return;
+      }
+      hits.forEach(function (h) {
+        var li = el('li', {}, [document.createTextNode(nodeLabel(h.node)), el('span', { className: 'kind', text: h.node.__typename })]);
+        li.addEventListener('click', function () { drop(h.node).catch(fail); });
+        ul.appendChild(li);
+      });
+      setStatus(hits.length + ' hit(s) for “' + text + '”; the first is on the canvas.');
+      return drop(hits[0].node);
+    }).catch(fail);
+  });
+
+  // --- shortest path -----------------------------------------------------------
+
+  var picked = [];
+
+  function clearPath() {
+    cy.elements().removeClass('path faded');
+    $('path').hidden = true;
+  }
+
+  function pick(node) {
+    if (picked.indexOf(node.id()) >= 0) return;
+    picked.push(node.id());
+    node.addClass('picked');
+    if (picked.length < 2) {
+      setStatus('Picked ' + node.data('label') + '; shift-click another node for the shortest path.');
+      return;
+    }
+    var from = picked[0], to = picked[1];
+    picked = [];
+    cy.nodes().removeClass('picked');
+    showPath(from, to).catch(fail);
+  }
+
+  function showPath(from, to) {
+    setStatus('Looking for a path…');
+    return gql(PATH_QUERY, { from: from, to: to }).then(function (data) {
+      clearPath();
+      var p = data.shortestPath;
+      var box = $('path');
+      box.hidden = false;
+      if (!p) {
+        box.replaceChildren(el('h2', { text: 'No path of at most 6 edges' }));
+        setStatus('No path between them.');
+        return;
+      }
+      addNodes(p.nodes, 'path', cy.getElementById(from).position());
+      addEdges(p.edges, 'path');
+      relayout();
+      var ids = {};
+      p.nodes.forEach(function (n) { ids[n.id] = true; });
+      p.edges.forEach(function (e) { ids[edgeId(e)] = true; });
+      cy.elements().forEach(function (x) { x.addClass(ids[x.id()] ? 'path' : 'faded'); });
+      var ol = el('ol');
+      p.nodes.forEach(function (n, i) {
+        ol.appendChild(el('li', { text: nodeLabel(n) + ' (' + n.__typename + ')' }));
+        var e = p.edges[i];
+        if (e) {
+          ol.appendChild(el('li', { className: 'via', text: '— ' + e.label + (e.via ? ' via ' + viaLabel(e.via) : '') + ' —' }));
+        }
+      });
+      var clear = el('button', { type: 'button', text: 'clear path' });
+      clear.addEventListener('click', clearPath);
+      box.replaceChildren(el('h2', { text: 'Shortest path: ' + p.length + ' edge(s)' }), ol, clear);
+      setStatus('Path of ' + p.length + ' edge(s) highlighted.');
+    });
+  }
+
+  // --- events ----------------------------------------------------------------
+
+  function fail(err) {
+    setStatus(String(err && err.message ? err.message : err), true);
+  }
+
+  cy.on('tap', 'node', function (ev) {
+    var node = ev.target;
+    if (ev.originalEvent && ev.originalEvent.shiftKey) {
+      pick(node);
+      return;
+    }
+    showDetails(node.id()).catch(fail);
+    if (!expanded[node.id()]) expand(node.id()).catch(fail);
+  });
+  cy.on('dbltap', 'node', function (ev) {
+    if (expanded[ev.target.id()]) collapse(ev.target.id());
+  });
+  cy.on('tap', 'edge', function (ev) {
+    var e = ev.target;
+    setStatus(e.data('label') + (e.data('via') ? ' via ' + e.data('via') : '') + ': ' +
+      cy.getElementById(e.data('source')).data('label') + ' — ' + cy.getElementById(e.data('target')).data('label'));
+  });
+  $('fit').addEventListener('click', function () { cy.fit(undefined, 30); });
+
+  // --- the query behind the view ---------------------------------------------------
+
+  function viewQuery() {
+    var parts = [];
+    Object.keys(expanded).forEach(function (id, i) {
+      parts.push('  n' + i + ': ' + neighborhoodQuery(id));
+    });
+    Object.keys(dropped).forEach(function (id, i) {
+      if (!expanded[id]) parts.push('  d' + i + ': node(id: ' + JSON.stringify(id) + ') { ' + NODE_FIELDS + ' }');
+    });
+    return 'query ExploreView {\n' + (parts.length ? parts.join('\n') : '  __typename') + '\n}\n';
+  }
+
+  function updateViewQuery() {
+    document.querySelector('#view-query pre').textContent = viewQuery();
+  }
+
+  // The playground does not read a query from its URL (yet): the link opens it, and "copy query"
+  // puts the view's GraphQL on the clipboard to paste there.
+  $('copy-query').addEventListener('click', function () {
+    var q = viewQuery();
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(q).then(function () { setStatus('Query copied.'); }, function () {
+        $('view-query').open = true;
+        setStatus('Could not copy: the query is shown below.');
+      });
+    } else {
+      $('view-query').open = true;
+    }
+  });
+
+  // --- start -------------------------------------------------------------------
+
+  expand(config.start).then(function (id) {
+    if (!id) return;
+    cy.getElementById(id).select();
+    cy.fit(undefined, 30);
+    return showDetails(id);
+  }).catch(fail);
+})();

@@ -1,0 +1,426 @@
+// Package explore serves kgql's graph explorer: one small page that draws the
+// knowledge graph with Cytoscape.js and lets a reader click through it, from
+// the binary, offline.
+//
+// The page opens on ASMEX's neighbourhood (Options.Start). It has a search
+// box (the `search` field), expands a node's neighbourhood on click
+// (`neighborhood`), collapses it on double-click, shows the selected node's
+// fields, statements and citations in a side panel (`node`), highlights the
+// shortest path between two shift-clicked nodes (`shortestPath`, with the
+// `via` records named) and links to the playground. Everything it loads is
+// embedded: Cytoscape.js (see assets/VERSIONS for the pinned version and its
+// tarball's integrity hash, and assets/LICENSE.cytoscape) and the explorer's
+// own kgql-explore.js and kgql-explore.css.
+//
+// # Mounting
+//
+// The handler answers on absolute paths:
+//
+//	/explore, /explore/       the page
+//	/explore/assets/...       its script, styles, licence and VERSIONS
+//
+// Anything else gets 404. Mount it without http.StripPrefix:
+//
+//	ex := explore.Handler(explore.Options{Endpoint: "/graphql"})
+//	mux.Handle("/explore", ex)
+//	mux.Handle("/explore/", ex)
+//
+// # Security headers
+//
+// The page is sent with Cache-Control: no-cache and the same
+// Content-Security-Policy as the playground's:
+//
+//	default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
+//	img-src 'self' data:; font-src 'self' data:;
+//	connect-src 'self' ws://HOST wss://HOST; base-uri 'none';
+//	form-action 'none'; frame-ancestors 'self'
+//
+// where HOST is the request's Host. The page has no inline script (its
+// settings travel in a <script type="application/json"> block, which browsers
+// never execute). 'unsafe-inline' is allowed for styles only, because
+// Cytoscape.js inserts a <style> element for its container. Assets are served
+// under a path holding a hash of their content, with long-lived immutable
+// caching, an ETag, and gzip when the client accepts it.
+package explore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Paths the handler answers on.
+const (
+	// PagePath is the explorer page (PagePath + "/" serves it too).
+	PagePath = "/explore"
+	// AssetsPath is the prefix of the page's assets.
+	AssetsPath = "/explore/assets/"
+)
+
+// Defaults applied by Handler to empty Options fields.
+const (
+	DefaultTitle      = "kgql explorer"
+	DefaultEndpoint   = "/graphql"
+	DefaultPlayground = "/"
+	DefaultStart      = "asmex"
+)
+
+// Options configures the explorer page.
+type Options struct {
+	Title      string // page title; DefaultTitle when empty
+	Endpoint   string // GraphQL endpoint path on the same server; DefaultEndpoint when empty
+	Playground string // where "open in playground" points; DefaultPlayground when empty
+	Start      string // id or key of the node the page opens on; DefaultStart when empty
+}
+
+//go:embed assets
+var embedded embed.FS
+
+// asset is one embedded file, ready to serve.
+type asset struct {
+	name        string
+	body        []byte
+	contentType string
+	urlPath     string // AssetsPath + hash + "/" + name
+	etag        string
+	integrity   string // "sha256-<base64>", for the page's integrity attributes
+
+	gzipOnce sync.Once
+	gzipped  []byte // nil when gzip does not make it smaller
+}
+
+var (
+	assetsOnce   sync.Once
+	assetsByURL  map[string]*asset
+	assetsByName map[string]*asset
+)
+
+// requiredAssets are the files the page loads.
+var requiredAssets = []string{"cytoscape.min.js", "kgql-explore.js", "kgql-explore.css", "LICENSE.cytoscape", "VERSIONS"}
+
+func loadAssets() { assetsOnce.Do(indexAssets) }
+
+func indexAssets() {
+	assetsByURL = map[string]*asset{}
+	assetsByName = map[string]*asset{}
+	entries, err := fs.ReadDir(embedded, "assets")
+	if err != nil {
+		panic("explore: reading embedded assets: " + err.Error())
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		body, err := embedded.ReadFile("assets/" + e.Name())
+		if err != nil {
+			panic("explore: reading embedded asset: " + err.Error())
+		}
+		sum := sha256.Sum256(body)
+		a := &asset{
+			name:        e.Name(),
+			body:        body,
+			contentType: contentTypeFor(e.Name()),
+			urlPath:     AssetsPath + hex.EncodeToString(sum[:8]) + "/" + e.Name(),
+			etag:        `"` + hex.EncodeToString(sum[:]) + `"`,
+			integrity:   "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
+		}
+		assetsByURL[a.urlPath] = a
+		assetsByName[a.name] = a
+	}
+	for _, name := range requiredAssets {
+		if assetsByName[name] == nil {
+			panic("explore: embedded asset missing: " + name)
+		}
+	}
+}
+
+// contentTypeFor maps an asset file name to its Content-Type, the same everywhere.
+func contentTypeFor(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	default: // LICENSE.*, VERSIONS
+		return "text/plain; charset=utf-8"
+	}
+}
+
+func (a *asset) gzipBody() []byte {
+	a.gzipOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return
+		}
+		if _, err := zw.Write(a.body); err != nil {
+			return
+		}
+		if err := zw.Close(); err != nil {
+			return
+		}
+		if buf.Len() < len(a.body) {
+			a.gzipped = buf.Bytes()
+		}
+	})
+	return a.gzipped
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{{.CSS.URL}}" integrity="{{.CSS.Integrity}}">
+<link rel="license" href="{{.Licence}}">
+</head>
+<body>
+<header>
+  <h1>{{.Title}}</h1>
+  <form id="search" role="search" autocomplete="off">
+    <input id="search-text" type="search" placeholder="Search people, organizations, regions…" aria-label="Search">
+    <button type="submit">Search</button>
+  </form>
+  <nav>
+    <a id="playground-link" href="{{.Playground}}">open in playground</a>
+    <button id="copy-query" type="button" title="Copy the GraphQL query behind the current view">copy query</button>
+    <button id="fit" type="button">fit</button>
+  </nav>
+</header>
+<main>
+  <div id="canvas" aria-label="Graph"></div>
+  <aside id="panel">
+    <div id="status" role="status">Loading…</div>
+    <ul id="hits" hidden></ul>
+    <section id="path" hidden></section>
+    <section id="details"><p class="hint">Click a node to expand it and see where its facts come from. Double-click collapses what it expanded. Shift-click two nodes for the shortest path between them.</p></section>
+    <details id="view-query"><summary>GraphQL of this view</summary><pre></pre></details>
+  </aside>
+</main>
+<noscript>The kgql explorer needs JavaScript.</noscript>
+<script type="application/json" id="kgql-explore-config">{{.Config}}</script>
+<script src="{{.Cytoscape.URL}}" integrity="{{.Cytoscape.Integrity}}"></script>
+<script src="{{.JS.URL}}" integrity="{{.JS.Integrity}}"></script>
+</body>
+</html>
+`))
+
+type pageRef struct{ URL, Integrity string }
+
+func ref(name string) pageRef {
+	a := assetsByName[name]
+	return pageRef{URL: a.urlPath, Integrity: a.integrity}
+}
+
+// pageConfig is the JSON read by kgql-explore.js.
+type pageConfig struct {
+	Endpoint   string `json:"endpoint"`
+	Playground string `json:"playground"`
+	Start      string `json:"start"`
+}
+
+type handler struct {
+	opts Options
+	once sync.Once
+	page []byte
+}
+
+// Handler returns an http.Handler serving the explorer page at PagePath (and
+// PagePath + "/") and its embedded assets under AssetsPath, 404 for any other
+// path. It answers GET and HEAD only (405 otherwise). The page talks to
+// opts.Endpoint, a path on the same server, with HTTP POST.
+func Handler(opts Options) http.Handler {
+	if opts.Title == "" {
+		opts.Title = DefaultTitle
+	}
+	if opts.Endpoint == "" {
+		opts.Endpoint = DefaultEndpoint
+	}
+	if opts.Playground == "" {
+		opts.Playground = DefaultPlayground
+	}
+	if opts.Start == "" {
+		opts.Start = DefaultStart
+	}
+	return &handler{opts: opts}
+}
+
+func (h *handler) render() {
+	loadAssets()
+	// json.Marshal escapes <, > and &, so no value can close the script block.
+	cfg, err := json.Marshal(pageConfig{Endpoint: h.opts.Endpoint, Playground: h.opts.Playground, Start: h.opts.Start})
+	if err != nil {
+		panic("explore: encoding page config: " + err.Error())
+	}
+	licences := []string{}
+	for name, a := range assetsByName {
+		if strings.HasPrefix(name, "LICENSE.") {
+			licences = append(licences, a.urlPath)
+		}
+	}
+	sort.Strings(licences)
+	var buf bytes.Buffer
+	err = pageTemplate.Execute(&buf, struct {
+		Title, Playground, Licence string
+		CSS, Cytoscape, JS         pageRef
+		Config                     template.JS
+	}{
+		Title:      h.opts.Title,
+		Playground: h.opts.Playground,
+		Licence:    licences[0],
+		CSS:        ref("kgql-explore.css"),
+		Cytoscape:  ref("cytoscape.min.js"),
+		JS:         ref("kgql-explore.js"),
+		Config:     template.JS(cfg),
+	})
+	if err != nil {
+		panic("explore: rendering page: " + err.Error())
+	}
+	h.page = buf.Bytes()
+}
+
+// ServeHTTP implements http.Handler.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(h.render)
+	p := r.URL.Path
+	var a *asset
+	switch {
+	case p == PagePath || p == PagePath+"/":
+	case strings.HasPrefix(p, AssetsPath):
+		if a = assetsByURL[p]; a == nil {
+			http.NotFound(w, r)
+			return
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	if a != nil {
+		serveAsset(w, r, a)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Content-Security-Policy", csp(r.Host))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(h.page)
+	}
+}
+
+// csp builds the page's Content-Security-Policy for a request to host. The
+// ws:/wss: entries are for live updates over the endpoint's websocket ('self'
+// covers them in CSP level 3 browsers; the explicit entries serve older ones).
+func csp(host string) string {
+	connect := []string{"'self'"}
+	if validHost(host) {
+		connect = append(connect, "ws://"+host, "wss://"+host)
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self' 'unsafe-inline'",
+		"img-src 'self' data:",
+		"font-src 'self' data:",
+		"connect-src " + strings.Join(connect, " "),
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'self'",
+	}, "; ")
+}
+
+// validHost reports whether host (a request's Host) is safe to write into the
+// CSP header: letters, digits and . - : [ ] _ only.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	for _, c := range host {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+	hd := w.Header()
+	hd.Set("Content-Type", a.contentType)
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hd.Set("ETag", a.etag)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Vary", "Accept-Encoding")
+	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := a.body
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if gz := a.gzipBody(); gz != nil {
+			body = gz
+			hd.Set("Content-Encoding", "gzip")
+		}
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		fields := strings.Split(part, ";")
+		coding := strings.ToLower(strings.TrimSpace(fields[0]))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		refused := false
+		for _, param := range fields[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				v = strings.TrimRight(strings.TrimSpace(v), "0")
+				refused = v == "" || v == "0" || v == "0."
+			}
+		}
+		if !refused {
+			return true
+		}
+	}
+	return false
+}
