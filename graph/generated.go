@@ -352,7 +352,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		NodeChanged func(childComplexity int, types []model.NodeType, ids []string, keys []string, after *string) int
+		NodeChanged    func(childComplexity int, types []model.NodeType, ids []string, keys []string, after *string) int
+		StatementAdded func(childComplexity int, where map[string]any) int
 	}
 
 	TypeCount struct {
@@ -449,6 +450,7 @@ type StatementResolver interface {
 }
 type SubscriptionResolver interface {
 	NodeChanged(ctx context.Context, types []model.NodeType, ids []string, keys []string, after *string) (<-chan *model.NodeChange, error)
+	StatementAdded(ctx context.Context, where map[string]any) (<-chan *model.Statement, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1888,6 +1890,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.NodeChanged(childComplexity, args["types"].([]model.NodeType), args["ids"].([]string), args["keys"].([]string), args["after"].(*string)), true
+	case "Subscription.statementAdded":
+		if e.ComplexityRoot.Subscription.StatementAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_statementAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StatementAdded(childComplexity, args["where"].(map[string]any)), true
 
 	case "TypeCount.count":
 		if e.ComplexityRoot.TypeCount.Count == nil {
@@ -5230,6 +5243,20 @@ func (ec *executionContext) field_Subscription_nodeChanged_args(ctx context.Cont
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_statementAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOStatementWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
 	return args, nil
 }
 
@@ -11688,6 +11715,50 @@ func (ec *executionContext) fieldContext_Subscription_nodeChanged(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_statementAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_statementAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StatementAdded(ctx, fc.Args["where"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_statementAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Statement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_statementAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TypeCount_type(ctx context.Context, field graphql.CollectedField, obj *model.TypeCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17315,6 +17386,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "nodeChanged":
 		return ec._Subscription_nodeChanged(ctx, fields[0])
+	case "statementAdded":
+		return ec._Subscription_statementAdded(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

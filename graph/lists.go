@@ -245,16 +245,22 @@ func (r *Resolver) textSearchIn(ctx context.Context) textSearch {
 	}
 }
 
+// wordSearch is `text: {search:}` without the full-text index: every word of the query must
+// appear in the folded text.
+func wordSearch(text string, _ store.Kind) (*query.Filter, error) {
+	f := &query.Filter{}
+	for _, w := range strings.Fields(store.Fold(text)) {
+		f.And = append(f.And, &query.Filter{Field: "text", Op: query.Contains, Values: []string{w}})
+	}
+	return f, nil
+}
+
 // textSearch is the filter of `text: {search:}`: the records the full-text index matches (French
 // analysis, see store/textindex) when there is one; without an index (tests, embedders that open
 // none), every word of the query must appear in the folded text.
 func (r *Resolver) textSearch(text string, k store.Kind) (*query.Filter, error) {
 	if r.TextMatch == nil {
-		f := &query.Filter{}
-		for _, w := range strings.Fields(store.Fold(text)) {
-			f.And = append(f.And, &query.Filter{Field: "text", Op: query.Contains, Values: []string{w}})
-		}
-		return f, nil
+		return wordSearch(text, k)
 	}
 	ids, err := r.TextMatch(text, []store.Kind{k}, maxTextMatches+1)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kgql/kgql/graph/model"
 	"github.com/kgql/kgql/store"
+	"github.com/kgql/kgql/store/query"
 )
 
 // Subscriptions are fed by the store's commit listener (store.OnChange), never by polling: every
@@ -159,13 +160,57 @@ func (r *Resolver) nodeChanged(ctx context.Context, types []model.NodeType, ids 
 		}
 	}
 	out := make(chan *model.NodeChange, 16)
-	go r.deliver(ctx, sub, replay, out)
+	go deliver(ctx, r, sub, replay, out, func(seq uint64, i int, ch store.Change) (*model.NodeChange, bool) {
+		return r.event(sub.filter, seq, i, ch)
+	})
+	return out, nil
+}
+
+// statementAdded serves the statementAdded subscription: statements created from now on that
+// match where (see the schema).
+func (r *Resolver) statementAdded(ctx context.Context, where map[string]any) (<-chan *model.Statement, error) {
+	if r.Changes == nil {
+		return nil, &codedError{code: CodeBadUserInput, msg: "subscriptions are not available on this server"}
+	}
+	f, err := whereFilter(store.KindStatement, where, wordSearch)
+	if err != nil {
+		return nil, err
+	}
+	sub := &subscriber{queue: make(chan commit, subscriberQueue), behind: make(chan struct{}), lastIdx: -1}
+	r.Changes.add(sub)
+	sub.lastSeq = r.Store.Seq()
+	out := make(chan *model.Statement, 16)
+	go deliver(ctx, r, sub, nil, out, func(seq uint64, i int, ch store.Change) (*model.Statement, bool) {
+		if ch.ID.Kind != store.KindStatement || ch.Op != store.ChangeCreated {
+			return nil, false
+		}
+		var n *store.Node
+		var ok bool
+		err := r.Store.Read(func(tx *store.Tx) error {
+			var err error
+			if n, err = tx.GetOrNil(ch.ID); err != nil || n == nil {
+				return err
+			}
+			ok, err = query.Match(ctx, tx, n, f)
+			return err
+		})
+		if err != nil {
+			r.Log.Error("subscription: filtering a new statement", "id", ch.ID.String(), "err", err)
+			return nil, false
+		}
+		if !ok {
+			return nil, false
+		}
+		st, _ := model.FromNode(n).(*model.Statement)
+		return st, st != nil
+	})
 	return out, nil
 }
 
 // deliver sends the replay, then the live queue, to out, until the client goes away or the
-// subscriber falls behind.
-func (r *Resolver) deliver(ctx context.Context, sub *subscriber, replay []commit, out chan<- *model.NodeChange) {
+// subscriber falls behind; build makes the event of a change (false: not one for this
+// subscriber).
+func deliver[T any](ctx context.Context, r *Resolver, sub *subscriber, replay []commit, out chan<- T, build func(seq uint64, i int, ch store.Change) (T, bool)) {
 	defer close(out)
 	defer r.Changes.remove(sub)
 	send := func(c commit) bool {
@@ -180,7 +225,7 @@ func (r *Resolver) deliver(ctx context.Context, sub *subscriber, replay []commit
 			if i <= skipTo {
 				continue
 			}
-			ev, ok := r.event(sub.filter, c.seq, i, ch)
+			ev, ok := build(c.seq, i, ch)
 			if !ok {
 				continue
 			}

@@ -16,6 +16,11 @@ func (r *subscriptionResolver) NodeChanged(ctx context.Context, types []model.No
 	return r.nodeChanged(ctx, types, ids, keys, after)
 }
 
+// StatementAdded is the resolver for the statementAdded field.
+func (r *subscriptionResolver) StatementAdded(ctx context.Context, where map[string]any) (<-chan *model.Statement, error) {
+	return r.statementAdded(ctx, where)
+}
+
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 

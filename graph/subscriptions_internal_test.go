@@ -36,7 +36,7 @@ func TestSubscriberFallsBehind(t *testing.T) {
 	ctx := context.WithValue(context.Background(), wsOpStateKey{}, st)
 	sub.queue = make(chan commit) // nothing more queued
 	out := make(chan *model.NodeChange)
-	r.deliver(ctx, sub, nil, out)
+	deliver(ctx, r, sub, nil, out, func(uint64, int, store.Change) (*model.NodeChange, bool) { return nil, false })
 	if _, open := <-out; open {
 		t.Fatal("the event channel is still open")
 	}

@@ -214,3 +214,42 @@ func TestSubscriptionOverHTTPRefused(t *testing.T) {
 		t.Errorf("subscription in a batch: %s", r.Body)
 	}
 }
+
+// statementAdded delivers the new statements that match its filter (speaker, text words), and
+// nothing else.
+func TestSubscriptionStatementAdded(t *testing.T) {
+	srv := httpServer(t, graph.Options{})
+	c, _, err := httpWSDial(t, srv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpWSWrite(t, c, `{"type":"connection_init"}`)
+	httpWSRead(t, c)
+	sub, _ := json.Marshal(map[string]any{"id": "q", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription($w: StatementWhere) { statementAdded(where: $w) { text speaker { name } } }`,
+		"variables": map[string]any{"w": map[string]any{"speaker": map[string]any{"key": map[string]any{"eq": "adil-zaidi"}},
+			"text": map[string]any{"search": "Régions exportatrices"}}}}})
+	httpWSWrite(t, c, string(sub))
+	httpWSWrite(t, c, `{"id":"sync","type":"subscribe","payload":{"query":"{ __typename }"}}`)
+	for m := httpWSRead(t, c); m.ID != "sync" || m.Type != "complete"; m = httpWSRead(t, c) {
+	}
+	add := func(speaker, text string) {
+		t.Helper()
+		q := fmt.Sprintf(`mutation { addStatement(input: {speaker: %q, text: %q, language: "fr", citations: [{source: %q}]}) { id } }`, speaker, text, articleKey)
+		if g := httpDecode(t, httpPostQuery(t, srv, q)); len(g.Errors) > 0 {
+			t.Fatalf("%+v", g.Errors)
+		}
+	}
+	add("badia-bitar", "Les régions exportatrices avancent")           // another speaker
+	add("adil-zaidi", "Rien à voir")                                   // the words are missing
+	add("adil-zaidi", "Les regions EXPORTATRICES sont notre priorité") // matches, folded
+	m := httpWSRead(t, c)
+	if m.Type != "next" || m.ID != "q" || !strings.Contains(string(m.Payload), "notre priorit") || !strings.Contains(string(m.Payload), "Adil Zaidi") {
+		t.Fatalf("got %s %s %s, want the one matching statement", m.Type, m.ID, m.Payload)
+	}
+	// A bad filter is refused at subscribe time.
+	httpWSWrite(t, c, `{"id":"bad","type":"subscribe","payload":{"query":"subscription { statementAdded(where: {text: {search: \" \"}}) { text } }"}}`)
+	if m := httpWSRead(t, c); m.ID != "bad" || !strings.Contains(string(m.Payload), "BAD_USER_INPUT") {
+		t.Errorf("empty search: %s %s", m.Type, m.Payload)
+	}
+}

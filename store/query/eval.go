@@ -447,3 +447,13 @@ func nameIndexed(k store.Kind, field string) bool {
 	}
 	return false
 }
+
+// Match reports whether record n satisfies f, reading what f needs (related records, regions)
+// in tx. Subscriptions use it to filter the records a write changed.
+func Match(ctx context.Context, tx *store.Tx, n *store.Node, f *Filter) (bool, error) {
+	e := newEval(ctx, tx)
+	if err := e.resolve(f); err != nil {
+		return false, err
+	}
+	return e.match(n, f)
+}
