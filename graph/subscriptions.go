@@ -24,7 +24,7 @@ import (
 // twice.
 
 // subscriberQueue bounds the writes waiting for one subscriber.
-const subscriberQueue = 1024
+const subscriberQueue = 256
 
 // commit is one committed write: its number and its changes, sorted by record id.
 type commit struct {
