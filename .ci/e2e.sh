@@ -12,6 +12,8 @@
 #   6. graphql-ws-probes.mjs     the graphql-transport-ws protocol's edge cases (13 probes)
 #   7. graphql-ws-check.mjs      subscription events caused by mutations, with the graphql-ws client
 #   8. apollo-client-check.mjs   a subscription through Apollo's GraphQLWsLink, cross-origin
+# then, against a second server with a token file and -require-auth: the graphql-ws client with a
+# writer's token in connection_init, the refusal (4403) without one, and Apollo Client with it.
 # and ends with "N passed, N failed" over those steps; it exits 1 if any failed.
 #
 # Environment: E2E_OUT (where the PNG goes), KGQL_E2E_TOOLS (the harness folder to copy; default
@@ -98,32 +100,38 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 # ---- start kgql on a free loopback port ------------------------------------------------------
+# start_kgql LOG ARGS...: serves on a port the kernel picks (-addr 127.0.0.1:0; kgql logs the URL
+# it serves), sets kgql_pid, base and ws, and waits for /healthz.
+start_kgql() {
+  local log="$1"
+  shift
+  "$work/kgql" serve -log-format text -addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  kgql_pid=$!
+  base=""
+  for _ in $(seq 1 300); do # up to 30 s
+    if ! kill -0 "$kgql_pid" 2>/dev/null; then
+      echo "e2e: kgql exited before serving" >&2
+      exit 1
+    fi
+    base="$(sed -n 's/.*msg="kgql serving".* url=\(http:\/\/[^ ]*\/\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$base" ] && break
+    sleep 0.1
+  done
+  [ -n "$base" ] || { echo "e2e: kgql did not log its URL within 30 s" >&2; exit 1; }
+  local healthy=0
+  for _ in $(seq 1 100); do # up to 10 s more
+    if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "${base}healthz"; then
+      healthy=1
+      break
+    fi
+    sleep 0.1
+  done
+  [ "$healthy" = 1 ] || { echo "e2e: ${base}healthz never answered 200" >&2; exit 1; }
+  ws="ws://${base#http://}graphql"
+  echo "kgql pid $kgql_pid at $base"
+}
 say "start kgql"
-# -addr 127.0.0.1:0: the kernel picks a free port; kgql logs the URL it serves.
-"$work/kgql" serve -log-format text -addr 127.0.0.1:0 -data "$work/data" -seed=true >"$work/kgql.log" 2>&1 &
-kgql_pid=$!
-base=""
-for _ in $(seq 1 300); do # up to 30 s
-  if ! kill -0 "$kgql_pid" 2>/dev/null; then
-    echo "e2e: kgql exited before serving" >&2
-    exit 1
-  fi
-  base="$(sed -n 's/.*msg="kgql serving".* url=\(http:\/\/[^ ]*\/\).*/\1/p' "$work/kgql.log" | head -n 1)"
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "e2e: kgql did not log its URL within 30 s" >&2; exit 1; }
-healthy=0
-for _ in $(seq 1 100); do # up to 10 s more
-  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "${base}healthz"; then
-    healthy=1
-    break
-  fi
-  sleep 0.1
-done
-[ "$healthy" = 1 ] || { echo "e2e: ${base}healthz never answered 200" >&2; exit 1; }
-ws="ws://${base#http://}graphql"
-echo "kgql pid $kgql_pid at $base"
+start_kgql "$work/kgql.log" -data "$work/data" -seed=true
 
 # ---- the harness steps -----------------------------------------------------------------------
 passed=0
@@ -252,6 +260,54 @@ if [ "$kgql_rc" != 0 ]; then
   echo "e2e: kgql exited with code $kgql_rc after SIGTERM, want 0" >&2
   failed=$((failed + 1))
   failed_steps+=("kgql stops cleanly")
+fi
+
+# ---- a server that requires credentials: a writer's token in connection_init ------------------
+say "start kgql with a token file and -require-auth"
+token="$("$work/kgql" token add -tokens "$work/tokens" -name e2e -role writer 2>/dev/null | head -n 1)"
+start_kgql "$work/kgql-auth.log" -data "$work/data-auth" -seed=true -tokens "$work/tokens" -require-auth -rate 1000 -burst 1000
+
+# The graphql-ws client with the token in connection_init receives the events of two mutations
+# sent with the token meanwhile.
+ws_events_auth() {
+  node "$1/graphql-ws-check.mjs" "$2" --origin http://localhost:3000 --count 2 --timeout-ms 20000 --init "{\"Authorization\":\"Bearer $4\"}" \
+    --query 'subscription { nodeChanged(types: [PERSON]) { change id kind cursor node { ... on Entity { name } } } }' &
+  local check=$!
+  sleep 2
+  for i in 1 2; do
+    node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json", authorization: "Bearer " + process.argv[3]},
+      body: JSON.stringify({query: `mutation { upsertPerson(input: {key: "ws-auth-${process.argv[2]}", name: "WS Auth ${process.argv[2]}",
+        citations: [{source: "l-opinion-2021-06-17-asmex-conseil-des-regions"}]}) { id } }`})})
+      .then(r => r.text()).then(t => console.log("mutation:", t))' "$3" "$i" "$4"
+  done
+  wait "$check"
+}
+export -f ws_events_auth
+step "graphql-ws-check (token in connection_init, events from mutations)" 60 \
+  bash -c 'ws_events_auth "$@"' ws_events_auth "$tools" "$ws" "${base}graphql" "$token"
+
+# Without a credential, connection_init is refused with 4403 (the check must fail with exit 1).
+refused_4403() {
+  local out rc=0
+  out="$(node "$1/graphql-ws-check.mjs" "$2" --count 1 --timeout-ms 10000 --query 'subscription { nodeChanged { id } }' 2>&1)" || rc=$?
+  printf '%s\n' "$out"
+  if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q '4403'; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; return 1; fi
+}
+export -f refused_4403
+step "graphql-ws-check (no credential: closed 4403)" 60 bash -c 'refused_4403 "$@"' refused_4403 "$tools" "$ws"
+
+# Apollo Client, cross-origin, with the token on every request and on the websocket upgrade.
+step "apollo-client-check (token, subscription, cross-origin)" 120 \
+  node "$tools/apollo-client-check.mjs" "${base}graphql" --origin http://localhost:3000 --header "Authorization: Bearer $token" \
+  --query 'query ASMEX { organization(key: "asmex") { id name } }' \
+  --mutation 'mutation AddPerson($input: PersonInput!) { upsertPerson(input: $input) { id name } }' \
+  --mutation-vars '{"input":{"key":"apollo-auth-e2e","name":"Apollo Auth","citations":[{"source":"l-opinion-2021-06-17-asmex-conseil-des-regions"}]}}' \
+  --subscription 'subscription OnPerson { nodeChanged(types: [PERSON]) { change id kind cursor node { id ... on Entity { name } } } }'
+stop_kgql
+if [ "$kgql_rc" != 0 ]; then
+  echo "e2e: kgql (credentials) exited with code $kgql_rc after SIGTERM, want 0" >&2
+  failed=$((failed + 1))
+  failed_steps+=("kgql (credentials) stops cleanly")
 fi
 
 echo

@@ -123,7 +123,7 @@ func main() {
 	if *idle > 0 {
 		time.Sleep(*idle)
 		_, rss := procStats(*pid)
-		fmt.Printf("subs=%d idle rss_before_kib=? rss_kib=%d\n", *subs, rss)
+		fmt.Printf("subs=%d idle rss_kib=%d\n", *subs, rss)
 		_ = rss0
 		cancel()
 		done.Wait()
