@@ -137,8 +137,6 @@
     },
     { selector: 'edge[label = "ABOUT"], edge[label = "CITES"]', style: { 'line-style': 'dotted' } },
     { selector: 'edge[label = "SAID"], edge[label = "AT_EVENT"]', style: { 'line-style': 'dashed' } },
-    { selector: '.path', style: { 'line-color': '#d11', 'width': 4, 'border-color': '#d11', 'border-width': 4, 'z-index': 10 } },
-    { selector: '.faded', style: { opacity: 0.25 } },
   ];
   Object.keys(KINDS).forEach(function (k) {
     style.push({ selector: 'node.' + k, style: { 'background-color': KINDS[k].color, shape: KINDS[k].shape } });
@@ -146,8 +144,14 @@
   Object.keys(EDGE_COLORS).forEach(function (l) {
     style.push({ selector: 'edge[label = "' + l + '"]', style: { 'line-color': EDGE_COLORS[l] } });
   });
+  // Last, so that they win over the styles by kind and label.
+  style.push(
+    { selector: 'node.path', style: { 'border-color': '#d11', 'border-width': 4, 'z-index': 10 } },
+    { selector: 'edge.path', style: { 'line-color': '#d11', width: 4, 'z-index': 10 } },
+    { selector: '.faded', style: { opacity: 0.25 } }
+  );
 
-  var cy = cytoscape({ container: $('canvas'), style: style, wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4 });
+  var cy = cytoscape({ container: $('canvas'), style: style, minZoom: 0.1, maxZoom: 4 });
   window.kgqlExplore = { cy: cy }; // for the browser check and the curious
 
   // Nodes the view was built from, for the "GraphQL of this view": each expanded node (a

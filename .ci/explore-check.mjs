@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Browser check of kgql's explorer (graph/explore) in Debian's Chromium through playwright-core,
+// in the style of ../shared/tools/lib/playground.mjs. Not wired into .ci/e2e.sh yet. Copy it into a
+// folder whose node_modules hold playwright-core (a copy of ../shared/tools after `npm ci`) and run:
+//
+//   node explore-check.mjs http://127.0.0.1:PORT/explore SHOTS_DIR [--chromium /usr/bin/chromium]
+//        [--wait-ms 15000] [--width 1400] [--height 900]
+//
+// Steps (one PASS or FAIL line each, then "N passed, N failed"; exit 0 when none failed):
+//   1. the page loads with a Content-Security-Policy (script-src 'self');
+//   2. ASMEX's neighbourhood renders: ASMEX and at least 10 nodes, labelled edges (01-asmex.png);
+//   3. the side panel shows ASMEX with at least one citation;
+//   4. a search for "laayoune" drops Laâyoune-Sakia El Hamra on the canvas (02-search.png);
+//   5. a click on it expands its neighbourhood (03-expand.png);
+//   6. shift-clicks on Hassan Yanja and Mohamed Fadlam highlight a shortest path whose via records
+//      are named in the panel (04-path.png);
+//   7. a double-click on the expanded node collapses what it added;
+//   8. no uncaught page error, no console error (CSP violations are console errors), and no
+//      request to a host other than loopback (every such request is aborted and listed).
+// Only loopback URLs are accepted; Chromium resolves no other host.
+
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const pos = [];
+const opts = {};
+for (let i = 0; i < args.length; i++) {
+  if (args[i].startsWith('--')) opts[args[i].slice(2)] = args[++i];
+  else pos.push(args[i]);
+}
+if (pos.length !== 2) {
+  console.error('usage: node explore-check.mjs URL SHOTS_DIR [--chromium PATH] [--wait-ms N] [--width N] [--height N]');
+  process.exit(2);
+}
+const [pageUrl, shots] = pos;
+const isLoopback = (raw) => {
+  const h = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+};
+if (!isLoopback(pageUrl)) {
+  console.error(`refusing ${pageUrl}: only loopback`);
+  process.exit(2);
+}
+const executablePath = opts.chromium ?? '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  console.error(`no Chromium at ${executablePath} (apt-get install -y chromium)`);
+  process.exit(2);
+}
+const waitMs = Number(opts['wait-ms'] ?? 15000);
+const width = Number(opts.width ?? 1400);
+const height = Number(opts.height ?? 900);
+mkdirSync(shots, { recursive: true });
+
+const results = [];
+const record = (ok, what, detail) => {
+  results.push(ok);
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}${detail ? ` -- ${detail}` : ''}`);
+};
+const info = (s) => console.log(`      ${s}`);
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync',
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+  ],
+});
+let exitCode = 1;
+try {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const blocked = [];
+  const pageErrors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('crash', () => info('the page crashed'));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (!/^(https?|wss?):/.test(u) || isLoopback(u)) return route.continue();
+    blocked.push(u);
+    return route.abort('blockedbyclient');
+  });
+
+  const shot = async (name) => {
+    const file = join(shots, name);
+    await page.screenshot({ path: file });
+    info(`screenshot ${file}`);
+  };
+  // In-page helpers over the explorer's Cytoscape instance (window.kgqlExplore.cy).
+  const count = () => page.evaluate(() => window.kgqlExplore.cy.nodes().length);
+  const nodeBy = (re) =>
+    page.evaluate((src) => {
+      const rx = new RegExp(src, 'i');
+      const n = window.kgqlExplore.cy.nodes().filter((x) => rx.test(x.data('label')))[0];
+      return n ? n.id() : null;
+    }, re);
+  // Page coordinates of a node, after centring the view on it.
+  const whereIs = async (id) => {
+    await page.evaluate((i) => { window.kgqlExplore.cy.center(window.kgqlExplore.cy.getElementById(i)); }, id); // (no return: cy is not serializable)
+    await page.waitForTimeout(150);
+    return page.evaluate((i) => {
+      const cy = window.kgqlExplore.cy;
+      const p = cy.getElementById(i).renderedPosition();
+      const box = cy.container().getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
+    }, id);
+  };
+  const waitFor = (fn, arg) => page.waitForFunction(fn, arg, { timeout: waitMs }).then(() => true, () => false);
+
+  // 1. page
+  const resp = await page.goto(pageUrl, { waitUntil: 'load', timeout: waitMs });
+  const csp = resp.headers()['content-security-policy'] ?? '';
+  record(resp.status() === 200 && /script-src 'self'(;|$)/.test(csp), 'page loads', `HTTP ${resp.status()}, CSP ${JSON.stringify(csp.slice(0, 60))}…`);
+
+  // 2. ASMEX's neighbourhood
+  const rendered = await waitFor(() => window.kgqlExplore && window.kgqlExplore.cy.nodes('.expanded').length > 0 && window.kgqlExplore.cy.nodes().length >= 10);
+  const asmex = rendered ? await nodeBy('Association Marocaine des Exportateurs') : null;
+  const edgeLabels = rendered ? await page.evaluate(() => [...new Set(window.kgqlExplore.cy.edges().map((e) => e.data('label')))]) : [];
+  await page.waitForTimeout(300);
+  await shot('01-asmex.png');
+  record(rendered && asmex && edgeLabels.length > 0, 'ASMEX neighbourhood renders', `${await count()} nodes, edge labels ${edgeLabels.join(', ')}`);
+
+  // 3. citations in the panel
+  const cited = await waitFor(() => document.querySelectorAll('#details .citation').length > 0);
+  const panelTitle = await page.locator('#details h2').first().textContent().catch(() => '');
+  record(cited, 'side panel shows citations', `${JSON.stringify(panelTitle)}, ${await page.locator('#details .citation').count()} citation(s)`);
+
+  // 4. search
+  await page.fill('#search-text', 'laayoune');
+  await page.click('#search button[type=submit]');
+  const found = await waitFor(() => window.kgqlExplore.cy.nodes().some((n) => /La.youne/i.test(n.data('label'))));
+  await page.waitForTimeout(400);
+  const laayoune = found ? await nodeBy('La.youne') : null;
+  const laLabel = laayoune ? await page.evaluate((i) => window.kgqlExplore.cy.getElementById(i).data('label'), laayoune) : '';
+  await shot('02-search.png');
+  record(found, 'search "laayoune" adds it to the canvas', JSON.stringify(laLabel));
+
+  // 5. click expands
+  let expandedOk = false;
+  let before = await count();
+  if (laayoune) {
+    const p = await whereIs(laayoune);
+    await page.mouse.click(p.x, p.y);
+    expandedOk = await waitFor((i) => window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), laayoune);
+    await page.waitForTimeout(400);
+  }
+  const afterExpand = await count();
+  await page.evaluate(() => { window.kgqlExplore.cy.fit(undefined, 30); });
+  await shot('03-expand.png');
+  record(expandedOk && afterExpand > before, 'click expands a node', `${before} -> ${afterExpand} nodes`);
+
+  // 6. shortest path between Hassan Yanja and Mohamed Fadlam
+  let pathOk = false;
+  let pathText = '';
+  const yanja = await nodeBy('Hassan Yanja');
+  await page.fill('#search-text', 'Mohamed Fadlam');
+  await page.click('#search button[type=submit]');
+  await waitFor(() => window.kgqlExplore.cy.nodes().some((n) => /Fadlam/i.test(n.data('label'))));
+  await page.waitForTimeout(400);
+  const fadlam = await nodeBy('Fadlam');
+  if (yanja && fadlam) {
+    for (const id of [yanja, fadlam]) {
+      const p = await whereIs(id);
+      await page.keyboard.down('Shift');
+      await page.mouse.click(p.x, p.y);
+      await page.keyboard.up('Shift');
+      await page.waitForTimeout(200);
+    }
+    pathOk = await waitFor(() => !document.getElementById('path').hidden && window.kgqlExplore.cy.$('.path').length > 0);
+    pathText = pathOk ? (await page.locator('#path').textContent()).replace(/\s+/g, ' ') : '';
+    await page.evaluate(() => { window.kgqlExplore.cy.fit(undefined, 30); });
+    await page.waitForTimeout(300);
+  }
+  await shot('04-path.png');
+  record(pathOk && /via /.test(pathText), 'path Hassan Yanja — Mohamed Fadlam highlighted, via named',
+    yanja && fadlam ? pathText.slice(0, 300) : `on canvas: yanja=${yanja} fadlam=${fadlam}`);
+
+  // 7. double-click collapses
+  let collapsed = false;
+  before = await count();
+  if (laayoune) {
+    const p = await whereIs(laayoune);
+    await page.mouse.dblclick(p.x, p.y);
+    collapsed = await waitFor((i) => !window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), laayoune);
+  }
+  record(collapsed && (await count()) < before, 'double-click collapses it', `${before} -> ${await count()} nodes`);
+
+  // 8. hygiene
+  record(pageErrors.length === 0 && consoleErrors.length === 0, 'no page or console errors',
+    [...pageErrors, ...consoleErrors].slice(0, 5).join(' | '));
+  record(blocked.length === 0, 'no request off loopback', blocked.slice(0, 5).join(', '));
+
+  exitCode = results.every(Boolean) ? 0 : 1;
+} catch (e) {
+  record(false, 'run', e.message);
+} finally {
+  await browser.close();
+}
+const passed = results.filter(Boolean).length;
+console.log(`${passed} passed, ${results.length - passed} failed`);
+process.exit(exitCode);
