@@ -127,10 +127,13 @@ const DefaultMaxInFlight = 512
 const DefaultMaxComplexity = 5_000_000
 
 // ExampleQuery is the connected query the playground opens with: from ASMEX to its events, what
-// each speaker said, the positions they hold, and the article that reported it.
-const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query; open "Docs" for the schema.
-# From ASMEX to its events, to what each speaker said, to the positions they
-# hold, and to the article that reported it.
+// each speaker said, the positions they hold, and the article that reported it. Its lines fit the
+// editor of a 1,400-pixel-wide window (at most 56 characters; about 60 are visible).
+const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query;
+# open "Docs" for the schema. From ASMEX to its
+# events, to what each speaker said, to the
+# positions they hold, and to the article that
+# reported it.
 {
   organization(key: "asmex") {
     name
@@ -145,10 +148,18 @@ const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query; open "Docs
             speaker {
               name
               ... on Person {
-                positions { title organization { name } region { name } }
+                positions {
+                  title
+                  organization { name }
+                  region { name }
+                }
               }
             }
-            citations { source { title publisher { name } publishedAt } }
+            citations {
+              source {
+                title publisher { name } publishedAt
+              }
+            }
           }
         }
       }

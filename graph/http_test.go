@@ -538,3 +538,12 @@ func TestHTTPRequestID(t *testing.T) {
 		seen[id] = name
 	}
 }
+
+// The playground's welcome query fits the editor of a 1,400-pixel-wide window: no line is cut.
+func TestExampleQueryFitsTheEditor(t *testing.T) {
+	for i, line := range strings.Split(graph.ExampleQuery, "\n") {
+		if n := len([]rune(line)); n > 56 {
+			t.Errorf("line %d has %d characters (at most 56 fit): %q", i+1, n, line)
+		}
+	}
+}
