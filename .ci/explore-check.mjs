@@ -4,7 +4,7 @@
 // folder whose node_modules hold playwright-core (a copy of ../shared/tools after `npm ci`) and run:
 //
 //   node explore-check.mjs http://127.0.0.1:PORT/explore SHOTS_DIR [--chromium /usr/bin/chromium]
-//        [--wait-ms 15000] [--width 1400] [--height 900]
+//        [--wait-ms 15000] [--width 1400] [--height 900] [--endpoint /graphql]
 //
 // Steps (one PASS or FAIL line each, then "N passed, N failed"; exit 0 when none failed):
 //   1. the page loads with a Content-Security-Policy (script-src 'self');
@@ -15,7 +15,11 @@
 //   6. shift-clicks on Hassan Yanja and Mohamed Fadlam highlight a shortest path whose via records
 //      are named in the panel (04-path.png);
 //   7. a double-click on the expanded node collapses what it added;
-//   8. no uncaught page error, no console error (CSP violations are console errors), and no
+//   8. live: with the explorer's nodeChanged subscription on, a person and their position in ASMEX
+//      created by a mutation sent meanwhile appear on the canvas (05-live.png), and deleting the
+//      person removes them (the mutations go to ENDPOINT, default /graphql on the page's origin;
+//      they write to the server's data: run it on a throwaway -data dir);
+//   9. no uncaught page error, no console error (CSP violations are console errors), and no
 //      request to a host other than loopback (every such request is aborted and listed).
 // Only loopback URLs are accepted; Chromium resolves no other host.
 
@@ -31,7 +35,7 @@ for (let i = 0; i < args.length; i++) {
   else pos.push(args[i]);
 }
 if (pos.length !== 2) {
-  console.error('usage: node explore-check.mjs URL SHOTS_DIR [--chromium PATH] [--wait-ms N] [--width N] [--height N]');
+  console.error('usage: node explore-check.mjs URL SHOTS_DIR [--chromium PATH] [--wait-ms N] [--width N] [--height N] [--endpoint PATH]');
   process.exit(2);
 }
 const [pageUrl, shots] = pos;
@@ -79,6 +83,13 @@ try {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('crash', () => info('the page crashed'));
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const sockets = [];
+  page.on('websocket', (ws) => {
+    const rec = { url: ws.url(), sent: 0, received: 0 };
+    sockets.push(rec);
+    ws.on('framesent', () => rec.sent++);
+    ws.on('framereceived', () => rec.received++);
+  });
   await context.route('**/*', (route) => {
     const u = route.request().url();
     if (!/^(https?|wss?):/.test(u) || isLoopback(u)) return route.continue();
@@ -190,7 +201,31 @@ try {
   }
   record(collapsed && (await count()) < before, 'double-click collapses it', `${before} -> ${await count()} nodes`);
 
-  // 8. hygiene
+  // 8. live: a mutation sent meanwhile appears on the canvas, and its deletion removes it
+  const gqlURL = new URL(opts.endpoint ?? '/graphql', pageUrl).href;
+  const post = (query, variables) =>
+    fetch(gqlURL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }) })
+      .then((r) => r.json());
+  const liveOn = await waitFor(() => document.getElementById('live').className === 'on');
+  const key = `explore-check-${Date.now()}`;
+  const name = `Explore Check ${key.slice(14)}`;
+  const m = await post(
+    `mutation ($key: String!, $name: String!) { upsertPerson(input: { key: $key, name: $name, citations: [{ source: "src_1", excerpt: "(explore-check)" }] }) { id }
+       addPosition(input: { person: $key, organization: "asmex", title: "observer", citations: [{ source: "src_1" }] }) { id } }`,
+    { key, name },
+  );
+  const appeared = !m.errors && (await waitFor((n) => window.kgqlExplore.cy.nodes().some((x) => x.data('label') === n), name));
+  await page.waitForTimeout(300);
+  await page.evaluate(() => { window.kgqlExplore.cy.fit(undefined, 30); });
+  await shot('05-live.png');
+  record(liveOn && appeared, 'a mutation sent meanwhile appears on the canvas',
+    m.errors ? JSON.stringify(m.errors) : `${name} ${appeared ? 'drawn' : 'not drawn'}; live indicator ${liveOn ? 'on' : 'off'}`);
+  const d = await post('mutation ($key: ID!) { deleteNode(id: $key, cascade: true) { updatedIds } }', { key });
+  const gone = !d.errors && (await waitFor((n) => !window.kgqlExplore.cy.nodes().some((x) => x.data('label') === n), name));
+  record(appeared && gone, 'its deletion removes it from the canvas', d.errors ? JSON.stringify(d.errors) : '');
+  info(`websockets: ${sockets.map((w) => `${w.url} (${w.sent} sent, ${w.received} received)`).join(', ') || 'none'}`);
+
+  // 9. hygiene
   record(pageErrors.length === 0 && consoleErrors.length === 0, 'no page or console errors',
     [...pageErrors, ...consoleErrors].slice(0, 5).join(' | '));
   record(blocked.length === 0, 'no request off loopback', blocked.slice(0, 5).join(', '));

@@ -7,7 +7,9 @@
 // (`neighborhood`), collapses it on double-click, shows the selected node's
 // fields, statements and citations in a side panel (`node`), highlights the
 // shortest path between two shift-clicked nodes (`shortestPath`, with the
-// `via` records named) and links to the playground. Everything it loads is
+// `via` records named), follows committed changes live (the `nodeChanged`
+// subscription over the endpoint's websocket, graphql-transport-ws) and links
+// to the playground. Everything it loads is
 // embedded: Cytoscape.js (see assets/VERSIONS for the pinned version and its
 // tarball's integrity hash, and assets/LICENSE.cytoscape) and the explorer's
 // own kgql-explore.js and kgql-explore.css.
@@ -199,6 +201,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
     <a id="playground-link" href="{{.Playground}}">open in playground</a>
     <button id="copy-query" type="button" title="Copy the GraphQL query behind the current view">copy query</button>
     <button id="fit" type="button">fit</button>
+    <span id="live" role="status" title="Live updates (the nodeChanged subscription)"></span>
   </nav>
 </header>
 <main>
@@ -242,7 +245,9 @@ type handler struct {
 // Handler returns an http.Handler serving the explorer page at PagePath (and
 // PagePath + "/") and its embedded assets under AssetsPath, 404 for any other
 // path. It answers GET and HEAD only (405 otherwise). The page talks to
-// opts.Endpoint, a path on the same server, with HTTP POST.
+// opts.Endpoint, a path on the same server, with HTTP POST, and subscribes to
+// nodeChanged over a websocket at the same path (ws: or wss: after the page's
+// scheme).
 func Handler(opts Options) http.Handler {
 	if opts.Title == "" {
 		opts.Title = DefaultTitle

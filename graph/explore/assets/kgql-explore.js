@@ -10,6 +10,7 @@
 //   search        the search box; the first hit is dropped on the canvas
 //   node          the side panel: fields, statements, citations
 //   shortestPath  between two shift-clicked nodes, highlighted
+//   nodeChanged   live updates over the endpoint's websocket (graphql-transport-ws)
 //
 // Every node on the canvas remembers which expansion added it (data.addedBy),
 // so a double-click removes what that node's click added (recursively).
@@ -188,7 +189,7 @@
       if (cy.getElementById(e.from.id).empty() || cy.getElementById(e.to.id).empty()) return;
       cy.add({
         group: 'edges',
-        data: { id: id, source: e.from.id, target: e.to.id, label: e.label, addedBy: addedBy, via: e.via ? viaLabel(e.via) : '' },
+        data: { id: id, source: e.from.id, target: e.to.id, label: e.label, addedBy: addedBy, via: e.via ? viaLabel(e.via) : '', viaId: e.via ? e.via.id : '' },
       });
     });
   }
@@ -473,6 +474,118 @@
     }
   });
 
+  // --- live updates ----------------------------------------------------------------
+  //
+  // One subscription, nodeChanged with no argument (every committed change), over the endpoint's
+  // websocket with the graphql-transport-ws protocol: connection_init, then subscribe once
+  // connection_ack arrives, then one `next` per change. On a change:
+  //   DELETED            the node (or the edges going through the deleted position or
+  //                      participation) leaves the canvas;
+  //   CREATED, UPDATED   its label is refreshed if it is on the canvas, and every expanded node it
+  //                      touches (a position's person and organization, a statement's speaker…)
+  //                      is expanded again, which adds what is new around it.
+  // After a disconnect it reconnects and resumes after the last cursor it saw (`after`), so that
+  // nothing committed meanwhile is missed; a cursor past the server's change log starts afresh.
+
+  var LIVE_QUERY = 'subscription ExploreLive($after: String) { nodeChanged(after: $after) { change id kind cursor node { ' + NODE_FIELDS +
+    ' ... on Position { person { id } organization { id } region { id } }' +
+    ' ... on Participation { person { id } event { id } } } } }';
+  var liveEl = $('live');
+  var lastCursor = null;
+  var retryMs = 1000;
+  var pending = {}; // expanded node ids to expand again
+  var pendingTimer = null;
+
+  function setLive(text, on) {
+    liveEl.textContent = text;
+    liveEl.className = on ? 'on' : '';
+  }
+
+  function refreshSoon(ids) {
+    ids.forEach(function (id) { if (id && expanded[id]) pending[id] = true; });
+    if (pendingTimer || !Object.keys(pending).length) return;
+    pendingTimer = setTimeout(function () {
+      var ids = Object.keys(pending);
+      pending = {};
+      pendingTimer = null;
+      ids.reduce(function (p, id) { return p.then(function () { return expand(id); }); }, Promise.resolve())
+        .then(function () { setStatus('Live: the graph changed around ' + ids.length + ' expanded node(s).'); })
+        .catch(fail);
+    }, 150);
+  }
+
+  function onChange(ev) {
+    if (ev.change === 'DELETED') {
+      var gone = cy.getElementById(ev.id).union(cy.edges().filter(function (e) { return e.data('viaId') === ev.id; }));
+      if (gone.nonempty()) {
+        delete expanded[ev.id];
+        delete dropped[ev.id];
+        gone.remove();
+        updateViewQuery();
+        setStatus('Live: ' + ev.kind.toLowerCase() + ' ' + ev.id + ' deleted.');
+      }
+      return;
+    }
+    var n = ev.node;
+    if (!n) return; // deleted since
+    var onCanvas = cy.getElementById(n.id);
+    if (onCanvas.nonempty()) onCanvas.data('label', nodeLabel(n));
+    if (n.__typename === 'Position' || n.__typename === 'Participation') {
+      refreshSoon([n.person, n.organization, n.region, n.event].map(function (x) { return x && x.id; }));
+      return;
+    }
+    gql('query ExploreAround($id: ID!) { neighborhood(id: $id, depth: 1, first: 100) { nodes { id } } }', { id: n.id })
+      .then(function (data) { refreshSoon(data.neighborhood.nodes.map(function (x) { return x.id; })); })
+      .catch(fail);
+  }
+
+  function connectLive() {
+    if (!window.WebSocket) return;
+    var u = new URL(endpoint);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    var ws = new WebSocket(u.href, 'graphql-transport-ws');
+    setLive('connecting…', false);
+    ws.onopen = function () { ws.send(JSON.stringify({ type: 'connection_init', payload: {} })); };
+    ws.onmessage = function (m) {
+      var msg = JSON.parse(m.data);
+      switch (msg.type) {
+        case 'connection_ack':
+          ws.send(JSON.stringify({ id: 'live', type: 'subscribe', payload: { query: LIVE_QUERY, variables: { after: lastCursor } } }));
+          setLive('live', true);
+          retryMs = 1000;
+          break;
+        case 'ping':
+          ws.send(JSON.stringify({ type: 'pong' }));
+          break;
+        case 'next':
+          if (msg.payload.errors) {
+            setLive('live: ' + msg.payload.errors[0].message, false);
+            break;
+          }
+          var ev = msg.payload.data && msg.payload.data.nodeChanged;
+          if (ev) {
+            lastCursor = ev.cursor;
+            onChange(ev);
+          }
+          break;
+        case 'error':
+          // A cursor past the retained change log: start afresh (the canvas may miss changes).
+          if (JSON.stringify(msg.payload).indexOf('CHANGE_LOG_TRIMMED') >= 0) lastCursor = null;
+          setLive('live: ' + (msg.payload[0] ? msg.payload[0].message : 'error'), false);
+          ws.close();
+          break;
+        case 'complete':
+          ws.close();
+          break;
+      }
+    };
+    ws.onclose = function () {
+      setLive('offline, retrying…', false);
+      setTimeout(connectLive, retryMs);
+      retryMs = Math.min(retryMs * 2, 30000);
+    };
+  }
+
   // --- start -------------------------------------------------------------------
 
   expand(config.start).then(function (id) {
@@ -480,5 +593,5 @@
     cy.getElementById(id).select();
     cy.fit(undefined, 30);
     return showDetails(id);
-  }).catch(fail);
+  }).catch(fail).then(connectLive);
 })();
