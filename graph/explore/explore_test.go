@@ -233,3 +233,21 @@ func TestOptions(t *testing.T) {
 		t.Errorf("config not carried:\n%s", page)
 	}
 }
+
+// TestOwnAssetsSameOrigin: the explorer's own script and styles name no other host: the script
+// talks only to the configured endpoint (resolved against the page) and its websocket.
+func TestOwnAssetsSameOrigin(t *testing.T) {
+	loadAssets()
+	abs := regexp.MustCompile(`(?i)\b(?:https?|wss?):/{2}`)
+	for _, name := range []string{"kgql-explore.js", "kgql-explore.css"} {
+		if m := abs.FindAllString(string(assetsByName[name].body), -1); len(m) > 0 {
+			t.Errorf("%s names absolute URLs %q", name, m)
+		}
+	}
+	js := string(assetsByName["kgql-explore.js"].body)
+	for _, want := range []string{"config.endpoint", "'graphql-transport-ws'", "connection_init", "neighborhood(id:", "shortestPath(", "search(text:", "nodeChanged("} {
+		if !strings.Contains(js, want) {
+			t.Errorf("kgql-explore.js does not contain %q", want)
+		}
+	}
+}
