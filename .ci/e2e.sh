@@ -5,7 +5,8 @@
 # and runs the client harnesses of ../shared/tools (see their README) against it:
 #   1. playground-screenshot.sh  GraphiQL in headless Chromium runs a connected ASMEX query; the
 #                                PNG is kept in $E2E_OUT (default /tmp/kgql-e2e)/playground.png
-#   2. graphql-http-audit.mjs    the graphql-http spec audits: all 61 pass (no WARN, no NOTE)
+#   2. explore-check.mjs         (.ci/) the explorer at /explore in Chromium; PNGs in $E2E_OUT/explore
+#      graphql-http-audit.mjs    the graphql-http spec audits: all 61 pass (no WARN, no NOTE)
 #   3. apollo-client-check.mjs   Apollo Client 4, cross-origin, with APQ and a client name
 #   4. apollo-batch-check.mjs    (.ci/) Apollo's BatchHttpLink: batches, a bad member, the cap
 #   5. schema-lint.sh            graphql-schema-linter's gqlgen profile on every .graphqls file
@@ -180,6 +181,14 @@ step "playground-screenshot (GraphiQL in Chromium)" 240 \
   "$tools/playground-screenshot.sh" "$base" "$png" --chromium "$CHROMIUM" --no-cdn-mirror --query "$query" \
   --expect 'Hassan Sentissi El Idrissi' --expect 'Badia Bitar' --expect 'Marrakech-Safi'
 if [ -s "$png" ]; then echo "screenshot: $png"; fi
+
+# The explorer at /explore in headless Chromium (kgql's own script, .ci/explore-check.mjs, run
+# where playwright-core is installed): ASMEX's neighbourhood, a search, an expansion, a path, a
+# collapse, and a mutation appearing live; screenshots in $E2E_OUT/explore.
+cp "$root/.ci/explore-check.mjs" "$tools/"
+mkdir -p "$out_dir/explore"
+step "explore-check (the explorer in Chromium)" 240 \
+  node "$tools/explore-check.mjs" "${base}explore" "$out_dir/explore"
 
 # --strict: a SHOULD that fails (WARN) counts as a failure; no_notes also fails the step on a MAY
 # that fails (NOTE), so the step passes only at 61/61.

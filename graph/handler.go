@@ -19,6 +19,7 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/kgql/kgql/graph/explore"
 	"github.com/kgql/kgql/graph/loaders"
 	"github.com/kgql/kgql/graph/playground"
 	"github.com/kgql/kgql/store"
@@ -133,7 +134,7 @@ const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query;
 # open "Docs" for the schema. From ASMEX to its
 # events, to what each speaker said, to the
 # positions they hold, and to the article that
-# reported it.
+# reported it. To see the graph: /explore
 {
   organization(key: "asmex") {
     name
@@ -169,7 +170,7 @@ const ExampleQuery = `# Welcome to kgql. Press ▶ to run this query;
 `
 
 // NewHandler builds kgql's HTTP handler: GraphQL at /graphql (POST, GET, websocket), /healthz,
-// and the playground at /. Production and tests use it alike.
+// the playground at / and the graph explorer at /explore. Production and tests use it alike.
 func NewHandler(opts Options) http.Handler {
 	log := opts.Logger
 	if log == nil {
@@ -361,6 +362,9 @@ func NewHandler(opts Options) http.Handler {
 			mh.ServeHTTP(w, r)
 		})))
 	}
+	ex := explore.Handler(explore.Options{Endpoint: "/graphql"})
+	handle("/explore", ex)
+	handle("/explore/", ex)
 	pg := playground.Handler(playground.Options{Endpoint: "/graphql", DefaultQuery: opts.PlaygroundQuery})
 	handle("/", pg)
 	handle("/playground/", pg)
