@@ -47,20 +47,15 @@ package explore
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kgql/kgql/graph/webassets"
 )
 
 // Paths the handler answers on.
@@ -90,18 +85,8 @@ type Options struct {
 //go:embed assets
 var embedded embed.FS
 
-// asset is one embedded file, ready to serve.
-type asset struct {
-	name        string
-	body        []byte
-	contentType string
-	urlPath     string // AssetsPath + hash + "/" + name
-	etag        string
-	integrity   string // "sha256-<base64>", for the page's integrity attributes
-
-	gzipOnce sync.Once
-	gzipped  []byte // nil when gzip does not make it smaller
-}
+// asset is one embedded file.
+type asset = webassets.Asset
 
 var (
 	assetsOnce   sync.Once
@@ -115,69 +100,7 @@ var requiredAssets = []string{"cytoscape.min.js", "kgql-explore.js", "kgql-explo
 func loadAssets() { assetsOnce.Do(indexAssets) }
 
 func indexAssets() {
-	assetsByURL = map[string]*asset{}
-	assetsByName = map[string]*asset{}
-	entries, err := fs.ReadDir(embedded, "assets")
-	if err != nil {
-		panic("explore: reading embedded assets: " + err.Error())
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		body, err := embedded.ReadFile("assets/" + e.Name())
-		if err != nil {
-			panic("explore: reading embedded asset: " + err.Error())
-		}
-		sum := sha256.Sum256(body)
-		a := &asset{
-			name:        e.Name(),
-			body:        body,
-			contentType: contentTypeFor(e.Name()),
-			urlPath:     AssetsPath + hex.EncodeToString(sum[:8]) + "/" + e.Name(),
-			etag:        `"` + hex.EncodeToString(sum[:]) + `"`,
-			integrity:   "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-		}
-		assetsByURL[a.urlPath] = a
-		assetsByName[a.name] = a
-	}
-	for _, name := range requiredAssets {
-		if assetsByName[name] == nil {
-			panic("explore: embedded asset missing: " + name)
-		}
-	}
-}
-
-// contentTypeFor maps an asset file name to its Content-Type, the same everywhere.
-func contentTypeFor(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	default: // LICENSE.*, VERSIONS
-		return "text/plain; charset=utf-8"
-	}
-}
-
-func (a *asset) gzipBody() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if err != nil {
-			return
-		}
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzipped = buf.Bytes()
-		}
-	})
-	return a.gzipped
+	assetsByName, assetsByURL = webassets.Load(embedded, "assets", AssetsPath, "explore", requiredAssets...)
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
@@ -226,7 +149,7 @@ type pageRef struct{ URL, Integrity string }
 
 func ref(name string) pageRef {
 	a := assetsByName[name]
-	return pageRef{URL: a.urlPath, Integrity: a.integrity}
+	return pageRef{URL: a.URLPath, Integrity: a.Integrity}
 }
 
 // pageConfig is the JSON read by kgql-explore.js.
@@ -274,7 +197,7 @@ func (h *handler) render() {
 	licences := []string{}
 	for name, a := range assetsByName {
 		if strings.HasPrefix(name, "LICENSE.") {
-			licences = append(licences, a.urlPath)
+			licences = append(licences, a.URLPath)
 		}
 	}
 	sort.Strings(licences)
@@ -320,112 +243,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a != nil {
-		serveAsset(w, r, a)
+		webassets.Serve(w, r, a)
 		return
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Content-Security-Policy", csp(r.Host))
+	hd.Set("Content-Security-Policy", webassets.CSP(r.Host))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(h.page)
 	}
-}
-
-// csp builds the page's Content-Security-Policy for a request to host. The
-// ws:/wss: entries are for live updates over the endpoint's websocket ('self'
-// covers them in CSP level 3 browsers; the explicit entries serve older ones).
-func csp(host string) string {
-	connect := []string{"'self'"}
-	if validHost(host) {
-		connect = append(connect, "ws://"+host, "wss://"+host)
-	}
-	return strings.Join([]string{
-		"default-src 'none'",
-		"script-src 'self'",
-		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data:",
-		"font-src 'self' data:",
-		"connect-src " + strings.Join(connect, " "),
-		"base-uri 'none'",
-		"form-action 'none'",
-		"frame-ancestors 'self'",
-	}, "; ")
-}
-
-// validHost reports whether host (a request's Host) is safe to write into the
-// CSP header: letters, digits and . - : [ ] _ only.
-func validHost(host string) bool {
-	if host == "" || len(host) > 255 {
-		return false
-	}
-	for _, c := range host {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.contentType)
-	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hd.Set("ETag", a.etag)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Vary", "Accept-Encoding")
-	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := a.body
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipBody(); gz != nil {
-			body = gz
-			hd.Set("Content-Encoding", "gzip")
-		}
-	}
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-}
-
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
-}
-
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		fields := strings.Split(part, ";")
-		coding := strings.ToLower(strings.TrimSpace(fields[0]))
-		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-			continue
-		}
-		refused := false
-		for _, param := range fields[1:] {
-			k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				v = strings.TrimRight(strings.TrimSpace(v), "0")
-				refused = v == "" || v == "0" || v == "0."
-			}
-		}
-		if !refused {
-			return true
-		}
-	}
-	return false
 }

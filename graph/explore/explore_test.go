@@ -146,9 +146,9 @@ func TestAssets(t *testing.T) {
 	}
 	for name, ct := range cases {
 		a := assetsByName[name]
-		rec := get(t, h, http.MethodGet, a.urlPath, nil)
+		rec := get(t, h, http.MethodGet, a.URLPath, nil)
 		if rec.Code != http.StatusOK {
-			t.Errorf("GET %s = %d", a.urlPath, rec.Code)
+			t.Errorf("GET %s = %d", a.URLPath, rec.Code)
 			continue
 		}
 		if got := rec.Header().Get("Content-Type"); got != ct {
@@ -161,14 +161,14 @@ func TestAssets(t *testing.T) {
 			t.Errorf("%s: no nosniff", name)
 		}
 		// Conditional GET.
-		if rec := get(t, h, http.MethodGet, a.urlPath, map[string]string{"If-None-Match": rec.Header().Get("ETag")}); rec.Code != http.StatusNotModified {
+		if rec := get(t, h, http.MethodGet, a.URLPath, map[string]string{"If-None-Match": rec.Header().Get("ETag")}); rec.Code != http.StatusNotModified {
 			t.Errorf("%s: If-None-Match = %d, want 304", name, rec.Code)
 		}
 	}
 
 	// gzip, decoding to the same bytes.
 	a := assetsByName["cytoscape.min.js"]
-	rec := get(t, h, http.MethodGet, a.urlPath, map[string]string{"Accept-Encoding": "gzip"})
+	rec := get(t, h, http.MethodGet, a.URLPath, map[string]string{"Accept-Encoding": "gzip"})
 	if rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("cytoscape.min.js not gzipped")
 	}
@@ -177,17 +177,17 @@ func TestAssets(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, err := io.ReadAll(zr)
-	if err != nil || string(body) != string(a.body) {
+	if err != nil || string(body) != string(a.Body) {
 		t.Errorf("gzip body differs (err %v)", err)
 	}
 
 	// The vendored library is the one VERSIONS names.
-	versions := string(assetsByName["VERSIONS"].body)
-	sum := sha256.Sum256(a.body)
+	versions := string(assetsByName["VERSIONS"].Body)
+	sum := sha256.Sum256(a.Body)
 	if !strings.Contains(versions, "cytoscape@3.") || !strings.Contains(versions, hex.EncodeToString(sum[:])) {
 		t.Errorf("VERSIONS does not name cytoscape@3.x with sha256 %s", hex.EncodeToString(sum[:]))
 	}
-	if !strings.Contains(string(assetsByName["LICENSE.cytoscape"].body), "Permission is hereby granted") {
+	if !strings.Contains(string(assetsByName["LICENSE.cytoscape"].Body), "Permission is hereby granted") {
 		t.Errorf("LICENSE.cytoscape is not the MIT licence text")
 	}
 }
@@ -240,11 +240,11 @@ func TestOwnAssetsSameOrigin(t *testing.T) {
 	loadAssets()
 	abs := regexp.MustCompile(`(?i)\b(?:https?|wss?):/{2}`)
 	for _, name := range []string{"kgql-explore.js", "kgql-explore.css"} {
-		if m := abs.FindAllString(string(assetsByName[name].body), -1); len(m) > 0 {
+		if m := abs.FindAllString(string(assetsByName[name].Body), -1); len(m) > 0 {
 			t.Errorf("%s names absolute URLs %q", name, m)
 		}
 	}
-	js := string(assetsByName["kgql-explore.js"].body)
+	js := string(assetsByName["kgql-explore.js"].Body)
 	for _, want := range []string{"config.endpoint", "'graphql-transport-ws'", "connection_init", "neighborhood(id:", "shortestPath(", "search(text:", "nodeChanged("} {
 		if !strings.Contains(js, want) {
 			t.Errorf("kgql-explore.js does not contain %q", want)

@@ -51,21 +51,16 @@ package playground
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kgql/kgql/graph/webassets"
 )
 
 // AssetsPath is the path prefix under which Handler serves the page's assets
@@ -92,18 +87,8 @@ type Options struct {
 //go:embed assets
 var embedded embed.FS
 
-// asset is one embedded file, ready to serve.
-type asset struct {
-	name        string // file name inside assets/
-	body        []byte
-	contentType string
-	urlPath     string // AssetsPath + hash + "/" + name
-	etag        string // quoted content hash
-	integrity   string // Subresource Integrity value, "sha256-<base64>"
-
-	gzipOnce sync.Once
-	gzipped  []byte // nil when gzip does not make it smaller
-}
+// asset is one embedded file.
+type asset = webassets.Asset
 
 var (
 	assetsOnce   sync.Once
@@ -111,82 +96,15 @@ var (
 	assetsByName map[string]*asset
 )
 
+// requiredAssets are the files the page loads.
+var requiredAssets = []string{"react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "graphiql.min.css", "kgql-playground.js", "kgql-playground.css"}
+
 // loadAssets indexes the embedded assets (hashing them), once, on first use rather than at
 // program start: the hashes cost tens of milliseconds that a server's start need not wait for.
 func loadAssets() { assetsOnce.Do(indexAssets) }
 
 func indexAssets() {
-	assetsByURL = map[string]*asset{}
-	assetsByName = map[string]*asset{}
-	entries, err := fs.ReadDir(embedded, "assets")
-	if err != nil {
-		panic("playground: reading embedded assets: " + err.Error())
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		body, err := embedded.ReadFile("assets/" + e.Name())
-		if err != nil {
-			panic("playground: reading embedded asset: " + err.Error())
-		}
-		sum := sha256.Sum256(body)
-		hash := hex.EncodeToString(sum[:8])
-		a := &asset{
-			name:        e.Name(),
-			body:        body,
-			contentType: contentTypeFor(e.Name()),
-			urlPath:     AssetsPath + hash + "/" + e.Name(),
-			etag:        `"` + hex.EncodeToString(sum[:]) + `"`,
-			integrity:   "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-		}
-		assetsByURL[a.urlPath] = a
-		assetsByName[a.name] = a
-	}
-	for _, name := range []string{
-		"react.production.min.js", "react-dom.production.min.js",
-		"graphiql.min.js", "graphiql.min.css",
-		"kgql-playground.js", "kgql-playground.css",
-	} {
-		if assetsByName[name] == nil {
-			panic("playground: embedded asset missing: " + name)
-		}
-	}
-}
-
-// contentTypeFor maps an asset file name to its Content-Type. It does not
-// consult the system's MIME tables, so the answer is the same everywhere.
-func contentTypeFor(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	default: // LICENSE.*, VERSIONS
-		return "text/plain; charset=utf-8"
-	}
-}
-
-// gzipBody returns the gzip-compressed body, computed on first use, or nil
-// when compression does not pay.
-func (a *asset) gzipBody() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if err != nil {
-			return
-		}
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzipped = buf.Bytes()
-		}
-	})
-	return a.gzipped
+	assetsByName, assetsByURL = webassets.Load(embedded, "assets", AssetsPath, "playground", requiredAssets...)
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
@@ -220,7 +138,7 @@ type pageRef struct {
 
 func ref(name string) pageRef {
 	a := assetsByName[name]
-	return pageRef{URL: a.urlPath, Integrity: a.integrity}
+	return pageRef{URL: a.URLPath, Integrity: a.Integrity}
 }
 
 // pageConfig is the JSON read by kgql-playground.js.
@@ -289,7 +207,7 @@ func (h *handler) render() {
 	licences := make([]string, 0, 3)
 	for name, a := range assetsByName {
 		if strings.HasPrefix(name, "LICENSE.") {
-			licences = append(licences, a.urlPath)
+			licences = append(licences, a.URLPath)
 		}
 	}
 	sort.Strings(licences)
@@ -340,119 +258,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a != nil {
-		serveAsset(w, r, a)
+		webassets.Serve(w, r, a)
 		return
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Content-Security-Policy", h.csp(r.Host))
+	hd.Set("Content-Security-Policy", webassets.CSP(r.Host, h.connectExtras...))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(h.page)
 	}
-}
-
-// csp builds the page's Content-Security-Policy for a request to host.
-func (h *handler) csp(host string) string {
-	connect := []string{"'self'"}
-	if validHost(host) {
-		// 'self' already covers same-origin websockets in CSP level 3
-		// browsers; the explicit entries serve older ones.
-		connect = append(connect, "ws://"+host, "wss://"+host)
-	}
-	connect = append(connect, h.connectExtras...)
-	return strings.Join([]string{
-		"default-src 'none'",
-		"script-src 'self'",
-		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data:",
-		"font-src 'self' data:",
-		"connect-src " + strings.Join(connect, " "),
-		"base-uri 'none'",
-		"form-action 'none'",
-		"frame-ancestors 'self'",
-	}, "; ")
-}
-
-// validHost reports whether host (a request's Host) is safe to write into
-// the CSP header: a host name, IPv4 or bracketed IPv6 address, with an
-// optional port, and nothing that could end a source expression.
-func validHost(host string) bool {
-	if host == "" || len(host) > 255 {
-		return false
-	}
-	for _, c := range host {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// serveAsset writes one embedded file with long-lived caching headers.
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.contentType)
-	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hd.Set("ETag", a.etag)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Vary", "Accept-Encoding")
-	if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := a.body
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipBody(); gz != nil {
-			body = gz
-			hd.Set("Content-Encoding", "gzip")
-		}
-	}
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-}
-
-// etagMatches reports whether an If-None-Match header value names etag
-// (weak comparison, as RFC 9110 prescribes for If-None-Match).
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether an Accept-Encoding header value allows gzip
-// (listed, or covered by "*", without q=0).
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		fields := strings.Split(part, ";")
-		coding := strings.ToLower(strings.TrimSpace(fields[0]))
-		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-			continue
-		}
-		refused := false
-		for _, param := range fields[1:] {
-			k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				v = strings.TrimRight(strings.TrimSpace(v), "0")
-				refused = v == "" || v == "0" || v == "0."
-			}
-		}
-		if !refused {
-			return true
-		}
-	}
-	return false
 }

@@ -235,8 +235,8 @@ func TestPinnedFiles(t *testing.T) {
 			t.Errorf("%s not embedded", name)
 			continue
 		}
-		if a.integrity != sri {
-			t.Errorf("%s: %s, want %s", name, a.integrity, sri)
+		if a.Integrity != sri {
+			t.Errorf("%s: %s, want %s", name, a.Integrity, sri)
 		}
 	}
 }
@@ -255,11 +255,11 @@ func TestLicencesEmbedded(t *testing.T) {
 			t.Errorf("%s is not the MIT licence text", name)
 		}
 		a := assetsByName[name]
-		if !strings.Contains(page, `<link rel="license" href="`+a.urlPath+`">`) {
+		if !strings.Contains(page, `<link rel="license" href="`+a.URLPath+`">`) {
 			t.Errorf("page does not link %s", name)
 		}
-		if rec := get(t, h, http.MethodGet, a.urlPath, nil); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), body) {
-			t.Errorf("GET %s = %d", a.urlPath, rec.Code)
+		if rec := get(t, h, http.MethodGet, a.URLPath, nil); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), body) {
+			t.Errorf("GET %s = %d", a.URLPath, rec.Code)
 		}
 	}
 	versions, err := embedded.ReadFile("assets/VERSIONS")
@@ -281,7 +281,7 @@ func TestLicencesEmbedded(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	loadAssets()
 	h := Handler(Options{})
-	graphiql := assetsByName["graphiql.min.js"].urlPath
+	graphiql := assetsByName["graphiql.min.js"].URLPath
 	for _, p := range []string{
 		"/index.html", "/graphql", "/playground", "/playground/", "/playground/assets/",
 		"/playground/assets/graphiql.min.js",
@@ -308,7 +308,7 @@ func TestMethods(t *testing.T) {
 		t.Errorf("HEAD / = %d with %d body bytes", rec.Code, rec.Body.Len())
 	}
 	a := assetsByName["graphiql.min.js"]
-	rec = get(t, h, http.MethodHead, a.urlPath, nil)
+	rec = get(t, h, http.MethodHead, a.URLPath, nil)
 	if rec.Code != http.StatusOK || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != "1066442" {
 		t.Errorf("HEAD asset = %d, %d body bytes, Content-Length %q", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"))
 	}
@@ -319,7 +319,7 @@ func TestAssetGzipAndETag(t *testing.T) {
 	h := Handler(Options{})
 	a := assetsByName["graphiql.min.js"]
 
-	rec := get(t, h, http.MethodGet, a.urlPath, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
+	rec := get(t, h, http.MethodGet, a.URLPath, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
 	if rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("no gzip for Accept-Encoding gzip")
 	}
@@ -328,17 +328,17 @@ func TestAssetGzipAndETag(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(plain, a.body) {
+	if err != nil || !bytes.Equal(plain, a.Body) {
 		t.Errorf("gzip body does not decode to the asset (err %v)", err)
 	}
 
-	rec = get(t, h, http.MethodGet, a.urlPath, map[string]string{"Accept-Encoding": "gzip;q=0, identity"})
-	if rec.Header().Get("Content-Encoding") != "" || !bytes.Equal(rec.Body.Bytes(), a.body) {
+	rec = get(t, h, http.MethodGet, a.URLPath, map[string]string{"Accept-Encoding": "gzip;q=0, identity"})
+	if rec.Header().Get("Content-Encoding") != "" || !bytes.Equal(rec.Body.Bytes(), a.Body) {
 		t.Errorf("gzip;q=0 still got gzip")
 	}
 
 	etag := rec.Header().Get("ETag")
-	rec = get(t, h, http.MethodGet, a.urlPath, map[string]string{"If-None-Match": etag})
+	rec = get(t, h, http.MethodGet, a.URLPath, map[string]string{"If-None-Match": etag})
 	if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
 		t.Errorf("If-None-Match %s = %d", etag, rec.Code)
 	}
