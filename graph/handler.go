@@ -506,9 +506,15 @@ func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSONError(w, status, msg, map[string]any{"code": code})
 }
 
-// writeJSONError writes one GraphQL-shaped error with its extensions.
+// writeJSONError writes one GraphQL-shaped error with its extensions, as application/json.
 func writeJSONError(w http.ResponseWriter, status int, msg string, ext map[string]any) {
-	w.Header().Set("Content-Type", "application/json")
+	writeErrorAs(w, mediaJSON, status, msg, ext)
+}
+
+// writeErrorAs writes one GraphQL-shaped error with its extensions, without a data entry, in
+// media (the negotiated type, graph/httpapi.go).
+func writeErrorAs(w http.ResponseWriter, media string, status int, msg string, ext map[string]any) {
+	w.Header().Set("Content-Type", media)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{

@@ -347,21 +347,17 @@ func writeInvalid(w http.ResponseWriter, media, msg string) {
 // writeHTTPErrorAs writes one GraphQL-shaped error in the negotiated media type, without a data
 // entry.
 func writeHTTPErrorAs(w http.ResponseWriter, media string, status int, code, msg string, more map[string]any) {
-	w.Header().Set("Content-Type", media)
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSONBody(w, status, map[string]any{"errors": []any{map[string]any{
-		"message": msg, "extensions": extensionsOf(code, more),
-	}}})
+	writeErrorAs(w, media, status, msg, extensionsOf(code, more))
 }
 
 // decodeParams reads one request object {query, operationName, variables, extensions}; msg
 // says what is wrong with it. Other members are ignored.
 func decodeParams(b []byte) (p *graphql.RawParams, msg string) {
-	if !json.Valid(b) {
-		return nil, "the request body is not valid JSON"
-	}
-	var raw map[string]json.RawMessage
+	var raw map[string]json.RawMessage // one pass: it validates as it decodes
 	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		if _, syntax := err.(*json.SyntaxError); syntax {
+			return nil, "the request body is not valid JSON"
+		}
 		return nil, "the request body must be a JSON object {query, variables, operationName, extensions}"
 	}
 	p = &graphql.RawParams{}

@@ -41,14 +41,20 @@ func subNext(t *testing.T, c *websocket.Conn, id string) subEvent {
 	if m.Type != "next" || m.ID != id {
 		t.Fatalf("got %s %s %s, want next for %s", m.Type, m.ID, m.Payload, id)
 	}
+	return subDecode(t, m)
+}
+
+// subDecode reads the event of a next message; it fails the test on anything else.
+func subDecode(t *testing.T, m httpWSMessage) subEvent {
+	t.Helper()
 	var p struct {
 		Data struct {
 			NodeChanged subEvent `json:"nodeChanged"`
 		} `json:"data"`
 		Errors []any `json:"errors"`
 	}
-	if err := json.Unmarshal(m.Payload, &p); err != nil || len(p.Errors) > 0 {
-		t.Fatalf("event %s (%v)", m.Payload, err)
+	if err := json.Unmarshal(m.Payload, &p); err != nil || m.Type != "next" || len(p.Errors) > 0 {
+		t.Fatalf("got %s %s %s, want an event (%v)", m.Type, m.ID, m.Payload, err)
 	}
 	return p.Data.NodeChanged
 }
@@ -117,15 +123,7 @@ func subCollect(t *testing.T, c *websocket.Conn, n int) map[string][]subEvent {
 	out := map[string][]subEvent{}
 	for range n {
 		m := httpWSRead(t, c)
-		var p struct {
-			Data struct {
-				NodeChanged subEvent `json:"nodeChanged"`
-			} `json:"data"`
-		}
-		if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil {
-			t.Fatalf("got %s %s %s, want an event", m.Type, m.ID, m.Payload)
-		}
-		out[m.ID] = append(out[m.ID], p.Data.NodeChanged)
+		out[m.ID] = append(out[m.ID], subDecode(t, m))
 	}
 	return out
 }
