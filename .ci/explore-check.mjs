@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Browser check of kgql's explorer (graph/explore) in Debian's Chromium through playwright-core,
-// in the style of ../shared/tools/lib/playground.mjs. Not wired into .ci/e2e.sh yet. Copy it into a
+// in the style of ../shared/tools/lib/playground.mjs, run by .ci/e2e.sh. Copy it into a
 // folder whose node_modules hold playwright-core (a copy of ../shared/tools after `npm ci`) and run:
 //
 //   node explore-check.mjs http://127.0.0.1:PORT/explore SHOTS_DIR [--chromium /usr/bin/chromium]
@@ -13,14 +13,23 @@
 //   4. a search for "laayoune" drops Laâyoune-Sakia El Hamra on the canvas (02-search.png);
 //   5. a click on it expands its neighbourhood (03-expand.png);
 //   6. shift-clicks on Hassan Yanja and Mohamed Fadlam highlight a shortest path whose via records
-//      are named in the panel (04-path.png);
-//   7. a double-click on the expanded node collapses what it added;
+//      are named in the panel (04-path.png), and the "open in playground" link carries the
+//      ExplorePath request the page sent (query and variables);
+//   7. a double-click on the expanded node collapses what it added, and keeps every edge between
+//      two nodes that stay (at least one of them incident to the collapsed node);
+//   7b. a double-click on a node that is not expanded (Mohamed Fadlam) changes nothing: no node
+//      added or removed, it stays unexpanded; a single click then expands it (so the double-click
+//      had something to add), and the link then carries that ExploreNeighborhood request;
 //   8. live: with the explorer's nodeChanged subscription on, a person and their position in ASMEX
 //      created by a mutation sent meanwhile appear on the canvas (05-live.png), and deleting the
 //      person removes them (the mutations go to ENDPOINT, default /graphql on the page's origin;
 //      they write to the server's data: run it on a throwaway -data dir);
-//   9. no uncaught page error, no console error (CSP violations are console errors), and no
-//      request to a host other than loopback (every such request is aborted and listed).
+//   8b. following the "open in playground" link loads the playground with that query in GraphiQL's
+//      query editor and those variables in its variables editor, and runs nothing: no request of
+//      the page carries the query and the response pane stays empty (06-playground.png);
+//   9. no uncaught page error, no console error (CSP violations are console errors), on the
+//      explorer or the playground, and no request to a host other than loopback (every such
+//      request is aborted and listed).
 // Only loopback URLs are accepted; Chromium resolves no other host.
 
 import { chromium } from 'playwright-core';
@@ -90,6 +99,31 @@ try {
     ws.on('framesent', () => rec.sent++);
     ws.on('framereceived', () => rec.received++);
   });
+  // The GraphQL requests a page sends over HTTP, as { query, variables }, in order.
+  const gqlRequests = (pg) => {
+    const list = [];
+    pg.on('request', (r) => {
+      if (r.method() !== 'POST' || !/\/graphql$/.test(new URL(r.url()).pathname)) return;
+      try {
+        const b = JSON.parse(r.postData() ?? 'null');
+        if (b && typeof b.query === 'string') list.push({ query: b.query, variables: b.variables ?? {} });
+      } catch { /* not JSON: not ours */ }
+    });
+    return list;
+  };
+  const sent = gqlRequests(page);
+  const lastSent = (re, pred = () => true) => [...sent].reverse().find((r) => re.test(r.query) && pred(r));
+  // The request the "open in playground" link carries: { href, query, variables } (variables parsed).
+  const linkRequest = async () => {
+    const href = await page.getAttribute('#playground-link', 'href');
+    const u = new URL(href, page.url());
+    let variables = null;
+    try { variables = JSON.parse(u.searchParams.get('variables')); } catch { /* stays null */ }
+    return { href: u.href, path: u.pathname, query: u.searchParams.get('query'), variables };
+  };
+  const sameJSON = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const carries = (link, req) => !!req && link.path === '/' && link.query === req.query && sameJSON(link.variables, req.variables);
+
   await context.route('**/*', (route) => {
     const u = route.request().url();
     if (!/^(https?|wss?):/.test(u) || isLoopback(u)) return route.continue();
@@ -190,16 +224,58 @@ try {
   await shot('04-path.png');
   record(pathOk && /via /.test(pathText), 'path Hassan Yanja — Mohamed Fadlam highlighted, via named',
     yanja && fadlam ? pathText.slice(0, 300) : `on canvas: yanja=${yanja} fadlam=${fadlam}`);
+  const pathReq = lastSent(/^query ExplorePath\b/, (r) => r.variables.from === yanja && r.variables.to === fadlam);
+  const pathLink = await linkRequest();
+  record(pathOk && carries(pathLink, pathReq), 'the playground link carries the path request',
+    `variables ${JSON.stringify(pathLink.variables)}, query ${pathReq ? (pathLink.query === pathReq.query ? 'as sent' : 'differs') : 'not sent'}`);
 
   // 7. double-click collapses
   let collapsed = false;
   before = await count();
+  const edgesNow = () => page.evaluate(() => window.kgqlExplore.cy.edges().map((e) => ({ id: e.id(), s: e.data('source'), t: e.data('target') })));
+  const edgesBefore = await edgesNow();
   if (laayoune) {
     const p = await whereIs(laayoune);
     await page.mouse.dblclick(p.x, p.y);
     collapsed = await waitFor((i) => !window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), laayoune);
+    await page.waitForTimeout(600); // past the double-click window: nothing more may happen
   }
   record(collapsed && (await count()) < before, 'double-click collapses it', `${before} -> ${await count()} nodes`);
+  // Every edge whose two ends are both still on the canvas must still be there.
+  const nodesAfter = new Set(await page.evaluate(() => window.kgqlExplore.cy.nodes().map((n) => n.id())));
+  const edgesAfter = new Set((await edgesNow()).map((e) => e.id));
+  const shouldStay = edgesBefore.filter((e) => nodesAfter.has(e.s) && nodesAfter.has(e.t));
+  const lost = shouldStay.filter((e) => !edgesAfter.has(e.id));
+  const keptAtCollapsed = shouldStay.filter((e) => (e.s === laayoune || e.t === laayoune) && edgesAfter.has(e.id));
+  record(collapsed && lost.length === 0 && keptAtCollapsed.length > 0, 'collapse keeps the edges between nodes that stay',
+    `${shouldStay.length} edge(s) between remaining nodes, ${keptAtCollapsed.length} at the collapsed node` +
+    (lost.length ? `; removed: ${lost.map((e) => e.id).join(', ')}` : ''));
+
+  // 7b. a double-click on a node that is not expanded changes nothing; a click then expands it
+  let dblOk = false;
+  let dblDetail = `on canvas: fadlam=${fadlam}`;
+  if (fadlam) {
+    const wasExpanded = await page.evaluate((i) => window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), fadlam);
+    before = await count();
+    let p = await whereIs(fadlam);
+    await page.mouse.dblclick(p.x, p.y);
+    await page.waitForTimeout(1500); // the double-click window (250 ms) and a neighbourhood request's time
+    const afterDbl = await count();
+    const expandedAfterDbl = await page.evaluate((i) => window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), fadlam);
+    p = await whereIs(fadlam);
+    await page.mouse.click(p.x, p.y);
+    const clickExpands = await waitFor((i) => window.kgqlExplore.cy.getElementById(i).hasClass('expanded'), fadlam);
+    await page.waitForTimeout(400);
+    const afterClick = await count();
+    dblOk = !wasExpanded && afterDbl === before && !expandedAfterDbl && clickExpands && afterClick > afterDbl;
+    dblDetail = `${before} -> ${afterDbl} nodes after the double-click (expanded: ${expandedAfterDbl}), ` +
+      `${afterClick} after a single click (expanded: ${clickExpands})`;
+  }
+  record(dblOk, 'double-click on an unexpanded node changes nothing', dblDetail);
+  const fadlamReq = lastSent(/^query ExploreNeighborhood\b/, (r) => r.variables.id === fadlam);
+  const fadlamLink = await linkRequest();
+  record(!!fadlam && carries(fadlamLink, fadlamReq), 'the playground link carries the last expansion\'s request',
+    `variables ${JSON.stringify(fadlamLink.variables)}, query ${fadlamReq ? (fadlamLink.query === fadlamReq.query ? 'as sent' : 'differs') : 'not sent'}`);
 
   // 8. live: a mutation sent meanwhile appears on the canvas, and its deletion removes it
   const gqlURL = new URL(opts.endpoint ?? '/graphql', pageUrl).href;
@@ -224,6 +300,44 @@ try {
   const gone = !d.errors && (await waitFor((n) => !window.kgqlExplore.cy.nodes().some((x) => x.data('label') === n), name));
   record(appeared && gone, 'its deletion removes it from the canvas', d.errors ? JSON.stringify(d.errors) : '');
   info(`websockets: ${sockets.map((w) => `${w.url} (${w.sent} sent, ${w.received} received)`).join(', ') || 'none'}`);
+
+  // 8b. the "open in playground" link, followed (in a second tab, so the explorer stays as it is)
+  const link = await linkRequest();
+  const viewReq = lastSent(/^query Explore(Neighborhood|Path)\b/, (r) => link.query === r.query && sameJSON(link.variables, r.variables));
+  let pgOk = false;
+  let pgDetail = `link ${link.href.slice(0, 120)}…`;
+  if (viewReq) {
+    const pg = await context.newPage();
+    pg.on('pageerror', (e) => pageErrors.push(`playground: ${e.message}`));
+    pg.on('console', (m) => m.type() === 'error' && consoleErrors.push(`playground: ${m.text()}`));
+    const pgSent = gqlRequests(pg);
+    const pgResp = await pg.goto(link.href, { waitUntil: 'load', timeout: waitMs });
+    // GraphiQL 4 edits with CodeMirror 5: each editor's element holds its instance.
+    const editorText = (sel) => {
+      const el = document.querySelector(sel);
+      return el && el.CodeMirror ? el.CodeMirror.getValue() : null;
+    };
+    const filled = await pg.waitForFunction(
+      ([fn, q]) => new Function('sel', fn)('.graphiql-query-editor .CodeMirror') === q,
+      [`return (${editorText})(sel);`, viewReq.query], { timeout: waitMs },
+    ).then(() => true, () => false);
+    await pg.waitForTimeout(1500); // time enough for an automatic run to show
+    const read = (sel) => pg.evaluate(([fn, s]) => new Function('sel', fn)(s), [`return (${editorText})(sel);`, sel]);
+    const queryText = await read('.graphiql-query-editor .CodeMirror');
+    const varsText = await read('.graphiql-editor-tool .CodeMirror');
+    const responseText = await read('.graphiql-response .CodeMirror');
+    let varsParsed = null;
+    try { varsParsed = JSON.parse(varsText); } catch { /* stays null */ }
+    const ran = pgSent.filter((r) => r.query === viewReq.query);
+    await pg.screenshot({ path: join(shots, '06-playground.png') });
+    info(`screenshot ${join(shots, '06-playground.png')}`);
+    pgOk = pgResp.status() === 200 && filled && queryText === viewReq.query && sameJSON(varsParsed, viewReq.variables) &&
+      ran.length === 0 && responseText === '';
+    pgDetail = `HTTP ${pgResp.status()}, query editor ${queryText === viewReq.query ? 'holds the query' : `holds ${JSON.stringify((queryText ?? 'nothing').slice(0, 80))}`}, ` +
+      `variables ${JSON.stringify(varsText)}, ${ran.length} run(s) of it, response pane ${responseText === '' ? 'empty' : JSON.stringify((responseText ?? 'missing').slice(0, 80))}`;
+    await pg.close();
+  }
+  record(pgOk, 'the link opens the playground with the query, not run', pgDetail);
 
   // 9. hygiene
   record(pageErrors.length === 0 && consoleErrors.length === 0, 'no page or console errors',

@@ -12,8 +12,16 @@
 //   shortestPath  between two shift-clicked nodes, highlighted
 //   nodeChanged   live updates over the endpoint's websocket (graphql-transport-ws)
 //
-// Every node on the canvas remembers which expansion added it (data.addedBy),
-// so a double-click removes what that node's click added (recursively).
+// A click expands a node (after Cytoscape's double-click window, so that a
+// double-click never expands); a double-click collapses an expanded node.
+// Every node on the canvas remembers which expanded nodes' neighbourhoods hold
+// it (broughtBy), so a collapse removes only the nodes no other expanded node
+// holds (recursively), never a searched node or one on the shown path, and
+// only the edges of the nodes it removes.
+//
+// "open in playground" links to the playground with the GraphQL request behind
+// the current view (?query=…&variables=…): the shortest path while it is
+// shown, else the neighbourhood of the node expanded or clicked last.
 (function () {
   'use strict';
 
@@ -53,10 +61,13 @@
   var CITATION_FIELDS = 'excerpt source { id title publishedAt url publisher { name } }';
   var STATEMENT_FIELDS = 'id text date language event { id name } speaker { id name } citations { ' + CITATION_FIELDS + ' }';
 
-  function neighborhoodQuery(id) {
-    return 'neighborhood(id: ' + JSON.stringify(id) + ', depth: 1, first: 100) {\n' +
+  // The neighborhood field for `idArg`, a GraphQL value ("$id" or a string literal).
+  function neighborhoodField(idArg) {
+    return 'neighborhood(id: ' + idArg + ', depth: 1, first: 100) {\n' +
       '    truncated\n    nodes { ' + NODE_FIELDS + ' }\n    edges { ' + EDGE_FIELDS + ' }\n  }';
   }
+
+  var NEIGHBORHOOD_QUERY = 'query ExploreNeighborhood($id: ID!) {\n  ' + neighborhoodField('$id') + '\n}';
 
   var DETAILS_QUERY = 'query ExploreNode($id: ID!) { node(id: $id) { id __typename' +
     ' ... on Entity { key name aliases description citations { ' + CITATION_FIELDS + ' } }' +
@@ -70,8 +81,8 @@
 
   var SEARCH_QUERY = 'query ExploreSearch($text: String!) { search(text: $text, first: 10) { score match snippet node { ' + NODE_FIELDS + ' } } }';
 
-  var PATH_QUERY = 'query ExplorePath($from: ID!, $to: ID!) { shortestPath(from: $from, to: $to, maxDepth: 6) {' +
-    ' length nodes { ' + NODE_FIELDS + ' } edges { ' + EDGE_FIELDS + ' } } }';
+  var PATH_QUERY = 'query ExplorePath($from: ID!, $to: ID!) {\n  shortestPath(from: $from, to: $to, maxDepth: 6) {\n' +
+    '    length\n    nodes { ' + NODE_FIELDS + ' }\n    edges { ' + EDGE_FIELDS + ' }\n  }\n}';
 
   // --- labels ----------------------------------------------------------------
 
@@ -159,6 +170,28 @@
   // neighborhood) and each node dropped by a search (a node lookup).
   var expanded = {}; // id -> true
   var dropped = {}; // id -> true
+  // For collapsing: node id -> { id of each expanded node whose neighbourhood holds it: true }.
+  var broughtBy = {};
+  // The nodes of the shortest path on show (id -> true); a collapse keeps them.
+  var pathNodes = {};
+
+  // The requests behind the view, oldest first: { key, query, variables }, one per expanded node
+  // (key "n:" + id, moved last when the node is clicked again) and one for the shown path (key
+  // "path"). The "open in playground" link carries the last one.
+  var viewRequests = [];
+
+  // focusView makes a request the view's latest: a new one, or (without query) the one under key.
+  function focusView(key, query, variables) {
+    var req = query ? { key: key, query: query, variables: variables } :
+      viewRequests.filter(function (r) { return r.key === key; })[0];
+    if (!req) return;
+    forgetView(key);
+    viewRequests.push(req);
+  }
+
+  function forgetView(key) {
+    viewRequests = viewRequests.filter(function (r) { return r.key !== key; });
+  }
 
   // An undirected edge's id: the same edge found from either end is drawn once.
   function edgeId(e) {
@@ -167,14 +200,14 @@
   }
 
   // addNodes puts nodes on the canvas near `around` (a position) and returns those that were new.
-  function addNodes(nodes, addedBy, around) {
+  function addNodes(nodes, around) {
     var added = [];
     nodes.forEach(function (n) {
       if (cy.getElementById(n.id).nonempty()) return;
       var pos = around ? { x: around.x + (Math.random() - 0.5) * 80, y: around.y + (Math.random() - 0.5) * 80 } : undefined;
       added.push(cy.add({
         group: 'nodes',
-        data: { id: n.id, label: nodeLabel(n), kind: n.__typename, addedBy: addedBy },
+        data: { id: n.id, label: nodeLabel(n), kind: n.__typename },
         classes: n.__typename,
         position: pos,
       }));
@@ -182,14 +215,14 @@
     return added;
   }
 
-  function addEdges(edges, addedBy) {
+  function addEdges(edges) {
     edges.forEach(function (e) {
       var id = edgeId(e);
       if (cy.getElementById(id).nonempty()) return;
       if (cy.getElementById(e.from.id).empty() || cy.getElementById(e.to.id).empty()) return;
       cy.add({
         group: 'edges',
-        data: { id: id, source: e.from.id, target: e.to.id, label: e.label, addedBy: addedBy, via: e.via ? viaLabel(e.via) : '', viaId: e.via ? e.via.id : '' },
+        data: { id: id, source: e.from.id, target: e.to.id, label: e.label, via: e.via ? viaLabel(e.via) : '', viaId: e.via ? e.via.id : '' },
       });
     });
   }
@@ -201,7 +234,8 @@
   function expand(id) {
     var node = cy.getElementById(id);
     setStatus('Loading the neighbourhood of ' + (node.nonempty() ? node.data('label') : id) + '…');
-    return gql('query ExploreNeighborhood {\n  ' + neighborhoodQuery(id) + '\n}').then(function (data) {
+    var variables = { id: id };
+    return gql(NEIGHBORHOOD_QUERY, variables).then(function (data) {
       var sub = data.neighborhood;
       if (!sub.nodes.length) {
         setStatus('Nothing found for ' + id, true);
@@ -210,11 +244,17 @@
       var center = sub.nodes[0]; // the center first, even when asked by key
       var around = cy.getElementById(center.id).nonempty() ? cy.getElementById(center.id).position() : null;
       if (cy.getElementById(center.id).empty()) {
-        addNodes([center], null, null);
+        addNodes([center], null);
         dropped[center.id] = true;
       }
-      var added = addNodes(sub.nodes.slice(1), center.id, around);
-      addEdges(sub.edges, center.id);
+      var added = addNodes(sub.nodes.slice(1), around);
+      sub.nodes.slice(1).forEach(function (n) {
+        (broughtBy[n.id] = broughtBy[n.id] || {})[center.id] = true;
+      });
+      addEdges(sub.edges);
+      // A first expansion becomes the view's latest request (a live refresh of an expanded
+      // node does not).
+      if (!expanded[center.id]) focusView('n:' + center.id, NEIGHBORHOOD_QUERY, variables);
       expanded[center.id] = true;
       cy.getElementById(center.id).addClass('expanded');
       relayout();
@@ -225,20 +265,41 @@
     });
   }
 
-  // collapse removes the nodes (and their edges) that expanding `id` added, and what they added.
+  function unexpand(id) {
+    delete expanded[id];
+    cy.getElementById(id).removeClass('expanded');
+    forgetView('n:' + id);
+  }
+
+  // A collapse never removes a node dropped by a search, one on the shown path or one picked for
+  // a path.
+  function pinned(id) {
+    return dropped[id] || pathNodes[id] || picked.indexOf(id) >= 0;
+  }
+
+  // collapse un-expands `id` and removes the nodes that only its neighbourhood held (and, when
+  // such a node was expanded too, what only its neighbourhood held, and so on). Removing a node
+  // removes the edges incident to it, and only those: edges between nodes that stay, stay.
   function collapse(id) {
     var removed = 0;
-    (function drop(owner) {
-      cy.nodes().filter(function (n) { return n.data('addedBy') === owner; }).forEach(function (n) {
-        drop(n.id());
-        delete expanded[n.id()];
+    var queue = [id]; // expanded nodes whose neighbourhoods leave the canvas
+    unexpand(id);
+    while (queue.length) {
+      var holder = queue.shift();
+      cy.nodes().forEach(function (n) {
+        var nid = n.id(), by = broughtBy[nid];
+        if (!by || !by[holder]) return;
+        delete by[holder];
+        if (nid === id || Object.keys(by).length || pinned(nid)) return;
+        if (expanded[nid]) {
+          unexpand(nid);
+          queue.push(nid);
+        }
+        delete broughtBy[nid];
         n.remove();
         removed++;
       });
-      cy.edges().filter(function (e) { return e.data('addedBy') === owner; }).remove();
-    })(id);
-    delete expanded[id];
-    cy.getElementById(id).removeClass('expanded');
+    }
     updateViewQuery();
     setStatus('Collapsed ' + cy.getElementById(id).data('label') + ': ' + removed + ' node(s) removed.');
   }
@@ -326,7 +387,7 @@
   // --- search ----------------------------------------------------------------
 
   function drop(n) {
-    var added = addNodes([n], null, cy.extent ? { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 } : null);
+    var added = addNodes([n], cy.extent ? { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 } : null);
     dropped[n.id] = true;
     if (added.length) relayout();
     var node = cy.getElementById(n.id);
@@ -368,6 +429,9 @@
   function clearPath() {
     cy.elements().removeClass('path faded');
     $('path').hidden = true;
+    pathNodes = {};
+    forgetView('path');
+    updateViewQuery();
   }
 
   function pick(node) {
@@ -386,8 +450,11 @@
 
   function showPath(from, to) {
     setStatus('Looking for a path…');
-    return gql(PATH_QUERY, { from: from, to: to }).then(function (data) {
+    var variables = { from: from, to: to };
+    return gql(PATH_QUERY, variables).then(function (data) {
       clearPath();
+      focusView('path', PATH_QUERY, variables);
+      updateViewQuery();
       var p = data.shortestPath;
       var box = $('path');
       box.hidden = false;
@@ -396,11 +463,11 @@
         setStatus('No path between them.');
         return;
       }
-      addNodes(p.nodes, 'path', cy.getElementById(from).position());
-      addEdges(p.edges, 'path');
+      addNodes(p.nodes, cy.getElementById(from).position());
+      addEdges(p.edges);
       relayout();
       var ids = {};
-      p.nodes.forEach(function (n) { ids[n.id] = true; });
+      p.nodes.forEach(function (n) { ids[n.id] = true; pathNodes[n.id] = true; });
       p.edges.forEach(function (e) { ids[edgeId(e)] = true; });
       cy.elements().forEach(function (x) { x.addClass(ids[x.id()] ? 'path' : 'faded'); });
       var ol = el('ol');
@@ -424,17 +491,27 @@
     setStatus(String(err && err.message ? err.message : err), true);
   }
 
+  function shifted(ev) { return !!(ev.originalEvent && ev.originalEvent.shiftKey); }
+
+  // Shift-click picks at once. A plain click acts on Cytoscape's "onetap", which fires only once
+  // its double-click window (multiClickDebounceTime, 250 ms) has passed without a second click, so
+  // the two clicks of a double-click never expand the node.
   cy.on('tap', 'node', function (ev) {
-    var node = ev.target;
-    if (ev.originalEvent && ev.originalEvent.shiftKey) {
-      pick(node);
-      return;
+    if (shifted(ev)) pick(ev.target);
+  });
+  cy.on('onetap', 'node', function (ev) {
+    if (shifted(ev)) return;
+    var id = ev.target.id();
+    showDetails(id).catch(fail);
+    if (!expanded[id]) {
+      expand(id).catch(fail);
+    } else {
+      focusView('n:' + id); // the view's latest request is this node's neighbourhood again
+      updateViewQuery();
     }
-    showDetails(node.id()).catch(fail);
-    if (!expanded[node.id()]) expand(node.id()).catch(fail);
   });
   cy.on('dbltap', 'node', function (ev) {
-    if (expanded[ev.target.id()]) collapse(ev.target.id());
+    if (!shifted(ev) && expanded[ev.target.id()]) collapse(ev.target.id());
   });
   cy.on('tap', 'edge', function (ev) {
     var e = ev.target;
@@ -448,7 +525,7 @@
   function viewQuery() {
     var parts = [];
     Object.keys(expanded).forEach(function (id, i) {
-      parts.push('  n' + i + ': ' + neighborhoodQuery(id));
+      parts.push('  n' + i + ': ' + neighborhoodField(JSON.stringify(id)));
     });
     Object.keys(dropped).forEach(function (id, i) {
       if (!expanded[id]) parts.push('  d' + i + ': node(id: ' + JSON.stringify(id) + ') { ' + NODE_FIELDS + ' }');
@@ -456,12 +533,23 @@
     return 'query ExploreView {\n' + (parts.length ? parts.join('\n') : '  __typename') + '\n}\n';
   }
 
-  function updateViewQuery() {
-    document.querySelector('#view-query pre').textContent = viewQuery();
+  // The playground link: config.playground with ?query=…&variables=… of the view's latest request
+  // (the playground fills its editor from them and runs nothing), or bare when there is none.
+  function playgroundHref() {
+    var last = viewRequests[viewRequests.length - 1];
+    if (!last) return config.playground;
+    var u = new URL(config.playground, window.location.href);
+    u.searchParams.set('query', last.query);
+    u.searchParams.set('variables', JSON.stringify(last.variables));
+    return u.href;
   }
 
-  // The playground does not read a query from its URL (yet): the link opens it, and "copy query"
-  // puts the view's GraphQL on the clipboard to paste there.
+  function updateViewQuery() {
+    document.querySelector('#view-query pre').textContent = viewQuery();
+    $('playground-link').href = playgroundHref();
+  }
+
+  // "copy query" puts the GraphQL of the whole view (every expansion and search) on the clipboard.
   $('copy-query').addEventListener('click', function () {
     var q = viewQuery();
     if (navigator.clipboard && navigator.clipboard.writeText) {
@@ -520,6 +608,9 @@
       if (gone.nonempty()) {
         delete expanded[ev.id];
         delete dropped[ev.id];
+        delete broughtBy[ev.id];
+        Object.keys(broughtBy).forEach(function (k) { delete broughtBy[k][ev.id]; });
+        forgetView('n:' + ev.id);
         gone.remove();
         updateViewQuery();
         setStatus('Live: ' + ev.kind.toLowerCase() + ' ' + ev.id + ' deleted.');

@@ -97,6 +97,25 @@
     props.query = config.defaultQuery;
   }
 
+  // A link such as the explorer's "open in playground" may carry the request
+  // to show: /?query=…&variables=…&operationName=…. Each value, when present,
+  // is handed to GraphiQL as the text of its editor (a plain string: nothing
+  // in it is parsed as HTML or run as code), in place of DefaultQuery for the
+  // query. GraphiQL runs nothing until the user presses Run. Absent
+  // parameters leave the default behaviour above unchanged.
+  var params = new URLSearchParams(window.location.search);
+  if (params.has('query')) {
+    props.query = params.get('query');
+  }
+  if (params.has('variables')) {
+    props.variables = params.get('variables');
+  }
+  if (params.has('operationName')) {
+    // GraphiQL 4.1.2 sends this name with every run from this page (it
+    // picks which operation of a document with several to run).
+    props.operationName = params.get('operationName');
+  }
+
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, props)
   );
