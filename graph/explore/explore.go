@@ -4,12 +4,16 @@
 //
 // The page opens on ASMEX's neighbourhood (Options.Start). It has a search
 // box (the `search` field), expands a node's neighbourhood on click
-// (`neighborhood`), collapses it on double-click, shows the selected node's
+// (`neighborhood`), collapses it on double-click (removing the nodes that only
+// its neighbourhood brought, not searched nodes, nodes another expanded node's
+// neighbourhood holds or nodes of the shown path, and only the edges of the
+// removed nodes; a double-click never expands), shows the selected node's
 // fields, statements and citations in a side panel (`node`), highlights the
 // shortest path between two shift-clicked nodes (`shortestPath`, with the
 // `via` records named), follows committed changes live (the `nodeChanged`
 // subscription over the endpoint's websocket, graphql-transport-ws) and links
-// to the playground. Everything it loads is
+// to the playground (Options.Playground) with the request behind the current
+// view in ?query= and ?variables=. Everything it loads is
 // embedded: Cytoscape.js (see assets/VERSIONS for the pinned version and its
 // tarball's integrity hash, and assets/LICENSE.cytoscape) and the explorer's
 // own kgql-explore.js and kgql-explore.css.

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,9 +11,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kgql/kgql/graph/playground"
 )
 
 func get(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
@@ -249,5 +253,28 @@ func TestOwnAssetsSameOrigin(t *testing.T) {
 		if !strings.Contains(js, want) {
 			t.Errorf("kgql-explore.js does not contain %q", want)
 		}
+	}
+}
+
+// TestPlaygroundLinkTarget: the page's script points "open in playground" at Options.Playground
+// with ?query=…&variables=… of the current view. With the defaults, that target is the
+// playground's page: its handler must answer it, query string and all, with the page it serves
+// at "/" (the parameters are read by the playground's script, never by the server).
+func TestPlaygroundLinkTarget(t *testing.T) {
+	pg := playground.Handler(playground.Options{Endpoint: DefaultEndpoint})
+	bare := get(t, pg, http.MethodGet, DefaultPlayground, nil)
+	target := DefaultPlayground + "?" + url.Values{
+		"query":     {"query ExploreNeighborhood($id: ID!) {\n  neighborhood(id: $id, depth: 1, first: 100) { truncated }\n}"},
+		"variables": {`{"id":"asmex"}`},
+	}.Encode()
+	rec := get(t, pg, http.MethodGet, target, nil)
+	if rec.Code != http.StatusOK || bare.Code != http.StatusOK {
+		t.Fatalf("playground: GET %s = %d, GET %s = %d, want 200", target, rec.Code, DefaultPlayground, bare.Code)
+	}
+	if !bytes.Equal(rec.Body.Bytes(), bare.Body.Bytes()) {
+		t.Errorf("the playground page for the link differs from its bare page")
+	}
+	if got, want := rec.Header().Get("Content-Security-Policy"), bare.Header().Get("Content-Security-Policy"); got != want {
+		t.Errorf("playground CSP for the link = %q, bare = %q", got, want)
 	}
 }

@@ -24,6 +24,17 @@
 //
 // (With Go 1.22 patterns, "GET /{$}" and "GET /playground/assets/" work too.)
 //
+// # URL parameters
+//
+// The page's script fills GraphiQL's editors from the page URL's query
+// string when it has them: ?query= (the query editor, in place of
+// DefaultQuery), ?variables= (the variables editor) and ?operationName= (the
+// operation GraphiQL runs). They are plain text handed to the editors, never
+// run automatically, and never read by the server: the page and its headers
+// are the same with or without them. Without them the page behaves as before
+// (DefaultQuery, or GraphiQL's own stored tabs and welcome text). The
+// explorer's "open in playground" link uses them.
+//
 // # Security headers
 //
 // The page is sent with Cache-Control: no-cache and this

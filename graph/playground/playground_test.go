@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -168,6 +169,36 @@ func TestPageEscaping(t *testing.T) {
 	}
 	if strings.Contains(page, title) || !strings.Contains(page, "<title>&lt;b&gt;&#34;kgql&#34; &amp; co&lt;/b&gt;</title>") {
 		t.Errorf("title not HTML-escaped:\n%s", page)
+	}
+}
+
+// TestPageIgnoresQueryParams: ?query=, ?variables= and ?operationName= are read by the page's
+// script only (into GraphiQL's editors). The server sends the very page and headers it sends for
+// a bare "/" (the same CSP, still no-cache), so nothing of the parameters is ever reflected into
+// the HTML, however hostile.
+func TestPageIgnoresQueryParams(t *testing.T) {
+	h := Handler(Options{DefaultQuery: "{ __typename }"})
+	bare := get(t, h, http.MethodGet, "http://127.0.0.1:8080/", nil)
+	hostile := `</script><script>alert(1)</script><!--`
+	target := "http://127.0.0.1:8080/?" + url.Values{
+		"query":         {"query Q($id: ID!) { node(id: $id) { id } } # " + hostile},
+		"variables":     {`{"id":"` + hostile + `"}`},
+		"operationName": {"Q" + hostile},
+	}.Encode()
+	rec := get(t, h, http.MethodGet, target, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s = %d, want 200", target, rec.Code)
+	}
+	if !bytes.Equal(rec.Body.Bytes(), bare.Body.Bytes()) {
+		t.Errorf("the page with ?query= differs from the bare page:\n%s", rec.Body.String())
+	}
+	if strings.Contains(rec.Body.String(), "alert(1)") {
+		t.Errorf("a URL parameter was reflected into the page")
+	}
+	for _, k := range []string{"Content-Security-Policy", "Cache-Control", "Content-Type", "X-Content-Type-Options", "Referrer-Policy"} {
+		if got, want := rec.Header().Get(k), bare.Header().Get(k); got != want {
+			t.Errorf("%s with ?query= = %q, without = %q", k, got, want)
+		}
 	}
 }
 
