@@ -63,6 +63,14 @@ type wsTransport struct {
 	messageRate  float64
 	onSlow       func()
 	log          *slog.Logger
+	// fan shares subscriptions between sockets (graph/fanout.go); nil: none is shared.
+	fan *fanout
+	// admission is the client's rate and the socket's cap on operations, for what fan serves
+	// (the operation middleware applies them to everything else).
+	admission wsAdmission
+	// seq is the store's last write (the cursor a shared subscriber resumes from before its
+	// first event).
+	seq func() uint64
 	// init decides on a connection_init's payload: the context of the socket's operations, or
 	// an error (the socket is then closed with 4403).
 	init func(ctx context.Context, payload transport.InitPayload) (context.Context, error)
@@ -275,17 +283,33 @@ func (s *wsSession) subscribe(m wsMessage) bool {
 		payload, _ := json.Marshal(resp.Errors)
 		return s.send(wsMessage{ID: m.ID, Type: "error", Payload: payload}) == nil
 	}
+	if key, ok := shareKey(opCtx, rc); ok && s.t.fan != nil {
+		release, refused := s.t.admission.admit(opCtx)
+		if refused != nil {
+			stop()
+			payload, _ := json.Marshal(wire(&graphql.Response{Errors: gqlerror.List{refused}}))
+			return s.sendNext(m.ID, payload) == nil && s.send(wsMessage{ID: m.ID, Type: "complete"}) == nil
+		}
+		if s.subscribeShared(opCtx, key, m.ID, rc, release) {
+			stop() // the shared operation has contexts of its own
+			return true
+		}
+		release() // it runs on its own, admitted there
+	}
 	s.mu.Lock()
 	s.ops[m.ID] = stop
 	s.mu.Unlock()
-	go s.serve(ctx, stop, m.ID, rc, st)
+	go func() {
+		responses, rctx := s.exec.DispatchOperation(ctx, rc)
+		s.serveResponses(ctx, stop, m.ID, responses, rctx, st)
+	}()
 	return true
 }
 
-// serve sends an operation's results, then complete (unless the client completed it first).
-func (s *wsSession) serve(ctx context.Context, stop context.CancelFunc, id string, rc *graphql.OperationContext, st *wsOpState) {
+// serveResponses sends an operation's results, then complete (unless the client completed it
+// first).
+func (s *wsSession) serveResponses(ctx context.Context, stop context.CancelFunc, id string, responses graphql.ResponseHandler, rctx context.Context, st *wsOpState) {
 	defer stop()
-	responses, rctx := s.exec.DispatchOperation(ctx, rc)
 	for {
 		resp := responses(rctx)
 		if ctx.Err() != nil {
@@ -299,27 +323,28 @@ func (s *wsSession) serve(ctx context.Context, stop context.CancelFunc, id strin
 			s.t.log.Error("websocket: encoding a result", "request_id", RequestID(ctx), "err", err)
 			break
 		}
-		if s.send(wsMessage{ID: id, Type: "next", Payload: payload}) != nil {
+		if s.sendNext(id, payload) != nil {
 			return
 		}
-	}
-	s.mu.Lock()
-	_, mine := s.ops[id]
-	delete(s.ops, id)
-	closed := s.closed
-	s.mu.Unlock()
-	if !mine || closed {
-		return
 	}
 	st.mu.Lock()
 	end := st.err
 	st.mu.Unlock()
-	if end != nil {
-		payload, _ := json.Marshal(gqlerror.List{end})
-		_ = s.send(wsMessage{ID: id, Type: "error", Payload: payload})
-		return
-	}
-	_ = s.send(wsMessage{ID: id, Type: "complete"})
+	s.endOp(id, end)
+}
+
+// sendNext sends a next message around a payload already encoded.
+func (s *wsSession) sendNext(id string, payload []byte) error {
+	qid, _ := json.Marshal(id)
+	b := make([]byte, 0, len(payload)+len(qid)+32)
+	b = append(b, `{"id":`...)
+	b = append(b, qid...)
+	b = append(b, `,"type":"next","payload":`...)
+	b = append(b, payload...)
+	b = append(b, '}')
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.conn.WriteRaw(b)
 }
 
 // wsOpState is what an operation's resolvers may leave for the transport: an error that ends the

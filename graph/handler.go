@@ -235,11 +235,16 @@ func NewHandler(opts Options) http.Handler {
 	if opts.TextMatch == nil && opts.Text != nil {
 		opts.TextMatch = opts.Text.Match
 	}
+	fan := newFanout() // shared subscriptions (graph/fanout.go)
 	root := &Resolver{Store: opts.Store, Log: log, Authorize: opts.Authorize, TextMatch: opts.TextMatch, Text: opts.Text}
 	if opts.Store != nil {
 		root.Changes = newChangeHub(opts.Store)
 		if opts.Metrics != nil {
-			opts.Metrics.watchSubscriptions(root.Changes.count)
+			opts.Metrics.watchSubscriptions(func() (int, int) { // a shared operation serves its members
+				groups, members := fan.shared()
+				ops := root.Changes.count()
+				return ops - groups + members, ops
+			})
 		}
 	}
 	cfg := Config{Resolvers: root}
@@ -247,7 +252,15 @@ func NewHandler(opts Options) http.Handler {
 	es := NewExecutableSchema(cfg)
 	srv := handler.New(es)
 	wsi := wsInit(opts.Policy, log, refused)
+	admission := wsAdmission{maxOps: opts.WSMaxOperations, rl: rl, onRefuse: refused}
+	var seq func() uint64
+	if opts.Store != nil {
+		seq = opts.Store.Seq
+	}
 	srv.AddTransport(wsTransport{
+		fan:          fan,
+		admission:    admission,
+		seq:          seq,
 		initTimeout:  10 * time.Second,
 		pingInterval: 10 * time.Second,
 		readLimit:    opts.WSMaxMessageBytes,
@@ -287,7 +300,7 @@ func NewHandler(opts Options) http.Handler {
 	}
 	srv.SetErrorPresenter(presenter(log))
 	srv.SetRecoverFunc(recoverer(log))
-	srv.AroundOperations(wsOperationLimits(opts.WSMaxOperations, rl, refused))
+	srv.AroundOperations(wsOperationLimits(admission))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		h := next(loaders.With(ctx, loaders.New(opts.Store)))
 		if opts.Text == nil || opts.Text.Ready() || !strings.Contains(graphql.GetOperationContext(ctx).RawQuery, "search") {

@@ -38,6 +38,7 @@ import (
 //	websocket_connections                      gauge: websocket requests being served (a socket counts for its life)
 //	websocket_upgrades_total                   counter: websockets closed after a successful upgrade
 //	subscriptions_active                       gauge: subscriptions being served
+//	subscription_operations                    gauge: the operations serving them (shared ones count once)
 //	store_read_calls_total                     counter: store read transactions (store.Calls)
 //	store_cache_hits_total, store_cache_misses_total  counters: read-cache record lookups
 //	badger_lsm_bytes, badger_vlog_bytes        gauges: Badger's size estimate (refreshed each minute)
@@ -354,10 +355,15 @@ func (c textIndexState) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// watchSubscriptions exports the number of live subscriptions (once, for the first handler).
-func (m *Metrics) watchSubscriptions(count func() int) {
+// watchSubscriptions exports the number of live subscriptions and of the operations that serve
+// them (fewer: one shared operation serves every subscriber of the same subscription, see
+// graph/fanout.go), once, for the first handler.
+func (m *Metrics) watchSubscriptions(count func() (subscriptions, operations int)) {
 	m.subsOnce.Do(func() {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgql_subscriptions_active",
-			Help: "Subscriptions being served (nodeChanged)."}, func() float64 { return float64(count()) }))
+			Help: "Subscriptions being served (nodeChanged, statementAdded)."}, func() float64 { n, _ := count(); return float64(n) }))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kgql_subscription_operations",
+			Help: "Operations serving the subscriptions: one per distinct shared subscription, one per subscription that resumes."},
+			func() float64 { _, n := count(); return float64(n) }))
 	})
 }

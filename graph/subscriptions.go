@@ -160,6 +160,7 @@ func (r *Resolver) nodeChanged(ctx context.Context, types []model.NodeType, ids 
 		}
 	}
 	out := make(chan *model.NodeChange, 16)
+	tapFrom(ctx).start()
 	go deliver(ctx, r, sub, replay, out, func(seq uint64, i int, ch store.Change) (*model.NodeChange, bool) {
 		return r.event(sub.filter, seq, i, ch)
 	})
@@ -180,6 +181,7 @@ func (r *Resolver) statementAdded(ctx context.Context, where map[string]any) (<-
 	r.Changes.add(sub)
 	sub.lastSeq = r.Store.Seq()
 	out := make(chan *model.Statement, 16)
+	tapFrom(ctx).start()
 	go deliver(ctx, r, sub, nil, out, func(seq uint64, i int, ch store.Change) (*model.Statement, bool) {
 		if ch.ID.Kind != store.KindStatement || ch.Op != store.ChangeCreated {
 			return nil, false
@@ -213,6 +215,7 @@ func (r *Resolver) statementAdded(ctx context.Context, where map[string]any) (<-
 func deliver[T any](ctx context.Context, r *Resolver, sub *subscriber, replay []commit, out chan<- T, build func(seq uint64, i int, ch store.Change) (T, bool)) {
 	defer close(out)
 	defer r.Changes.remove(sub)
+	tap := tapFrom(ctx) // a shared subscription's: the cursor of each event, in order
 	send := func(c commit) bool {
 		if c.seq < sub.lastSeq || (c.seq == sub.lastSeq && !sub.resuming) {
 			return true // delivered already (by the replay, or before the subscription began)
@@ -229,6 +232,7 @@ func deliver[T any](ctx context.Context, r *Resolver, sub *subscriber, replay []
 			if !ok {
 				continue
 			}
+			tap.push(formatChangeCursor(c.seq, i))
 			select {
 			case out <- ev:
 			case <-ctx.Done():
@@ -251,10 +255,11 @@ func deliver[T any](ctx context.Context, r *Resolver, sub *subscriber, replay []
 			return
 		case <-sub.behind:
 			resume := formatChangeCursor(sub.lastSeq, sub.lastIdx)
+			if sub.lastIdx < 0 { // nothing delivered yet
+				resume = afterWrite(sub.lastSeq)
+			}
 			r.Log.Info("subscription ended: its client fell behind", "request_id", RequestID(ctx), "resume_after", resume)
-			endOperation(ctx, presentCoded(&codedError{code: CodeRateLimited,
-				msg: "this subscription fell behind the store's writes and was ended: subscribe again with after: " + resume,
-				ext: map[string]any{"reason": "SLOW_SUBSCRIBER", "resumeAfter": resume}}))
+			endOperation(ctx, presentCoded(slowSubscriber(resume)))
 			return
 		case c := <-sub.queue:
 			if !send(c) {
@@ -262,6 +267,13 @@ func deliver[T any](ctx context.Context, r *Resolver, sub *subscriber, replay []
 			}
 		}
 	}
+}
+
+// slowSubscriber is the error that ends a subscription that fell behind: resume from resume.
+func slowSubscriber(resume string) *codedError {
+	return &codedError{code: CodeRateLimited,
+		msg: "this subscription fell behind the store's writes and was ended: subscribe again with after: " + resume,
+		ext: map[string]any{"reason": "SLOW_SUBSCRIBER", "resumeAfter": resume}}
 }
 
 // event is the NodeChange of change i of write seq, if the filter takes it.

@@ -3,12 +3,17 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/kgql/kgql/graph"
+	"github.com/kgql/kgql/store/importer"
+	"github.com/kgql/kgql/store/seed"
+	"github.com/kgql/kgql/store/storetest"
 )
 
 // Subscriptions over graphql-transport-ws, fed by commits (graph/subscriptions.go).
@@ -250,4 +255,108 @@ func TestSubscriptionStatementAdded(t *testing.T) {
 	if m := httpWSRead(t, c); m.ID != "bad" || !strings.Contains(string(m.Payload), "BAD_USER_INPUT") {
 		t.Errorf("empty search: %s %s", m.Type, m.Payload)
 	}
+}
+
+// subSocket opens an acknowledged graphql-transport-ws socket.
+func subSocket(t *testing.T, srv *httptest.Server) *websocket.Conn {
+	t.Helper()
+	c, _, err := httpWSDial(t, srv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpWSWrite(t, c, `{"type":"connection_init"}`)
+	if m := httpWSRead(t, c); m.Type != "connection_ack" {
+		t.Fatalf("got %+v, want connection_ack", m)
+	}
+	return c
+}
+
+// subSync waits until the server has read everything sent on c before (a query on the same
+// socket is answered after the messages before it were handled).
+func subSync(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	httpWSWrite(t, c, `{"id":"sync","type":"subscribe","payload":{"query":"{ __typename }"}}`)
+	for m := httpWSRead(t, c); m.ID != "sync" || m.Type != "complete"; m = httpWSRead(t, c) {
+	}
+}
+
+// Subscribers of the same subscription share one operation (graph/fanout.go): each gets the
+// same event, byte for byte; a member that completes or goes away leaves the others served; a
+// subscription with other variables, or one that resumes, runs on its own. The gauges say how
+// many subscriptions are served and by how many operations.
+func TestSubscriptionShared(t *testing.T) {
+	s := storetest.Open(t)
+	if _, err := importer.ImportBytes(s, seed.NDJSON, "seed"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httpServer(t, graph.Options{Store: s, Metrics: graph.NewMetrics(s, nil)})
+	people := map[string]any{"types": []string{"PERSON"}}
+	a, b, c, d := subSocket(t, srv), subSocket(t, srv), subSocket(t, srv), subSocket(t, srv)
+	subStart(t, a, "a", people)
+	subStart(t, b, "b", people)
+	subStart(t, c, "c", map[string]any{"types": []string{"ORGANIZATION"}})
+	mutate := func(q string) {
+		t.Helper()
+		if g := httpDecode(t, httpPostQuery(t, srv, q)); len(g.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, g.Errors)
+		}
+	}
+	for _, x := range []*websocket.Conn{a, b, c} {
+		subSync(t, x)
+	}
+	// d resumes from the start of what follows: its own operation.
+	mutate(`mutation { upsertPerson(input: {key: "shared-0", name: "Shared 0", citations: [{source: "` + articleKey + `"}]}) { id } }`)
+	ea := httpWSRead(t, a)
+	eb := httpWSRead(t, b)
+	if ea.ID != "a" || eb.ID != "b" || string(ea.Payload) != string(eb.Payload) || subDecode(t, ea).Node.Name != "Shared 0" {
+		t.Fatalf("the shared event: %s %s / %s %s", ea.ID, ea.Payload, eb.ID, eb.Payload)
+	}
+	subStart(t, d, "d", map[string]any{"types": []string{"PERSON"}, "after": subDecode(t, ea).Cursor})
+	subSync(t, d)
+
+	gauges := func(active, ops float64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			m := metScrape(t, srv, "")
+			gotA, gotO := metValue(t, m, "kgql_subscriptions_active", nil), metValue(t, m, "kgql_subscription_operations", nil)
+			if gotA == active && gotO == ops {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("subscriptions %v served by %v operations, want %v by %v", gotA, gotO, active, ops)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	gauges(4, 3) // a and b share; c and d run on their own
+
+	// b completes: a goes on, b hears nothing more.
+	httpWSWrite(t, b, `{"id":"b","type":"complete"}`)
+	subSync(t, b)
+	gauges(3, 3)
+	mutate(`mutation { upsertPerson(input: {key: "shared-1", name: "Shared 1", citations: [{source: "` + articleKey + `"}]}) { id } }`)
+	if ev := subNext(t, a, "a"); ev.Node == nil || ev.Node.Name != "Shared 1" {
+		t.Fatalf("a after b left: %+v", ev)
+	}
+	if ev := subNext(t, d, "d"); ev.Node == nil || ev.Node.Name != "Shared 1" {
+		t.Fatalf("d, resumed: %+v", ev)
+	}
+	subSync(t, b) // nothing for b arrived before this answer
+	subSync(t, c) // nor for c: no organization changed
+
+	// A new subscriber joins the running operation, then a goes away: the operation goes on
+	// for the newcomer, and ends with its last member.
+	e := subSocket(t, srv)
+	subStart(t, e, "e", people)
+	subSync(t, e)
+	gauges(4, 3)
+	_ = a.CloseNow()
+	gauges(3, 3)
+	mutate(`mutation { upsertPerson(input: {key: "shared-2", name: "Shared 2", citations: [{source: "` + articleKey + `"}]}) { id } }`)
+	if ev := subNext(t, e, "e"); ev.Node == nil || ev.Node.Name != "Shared 2" {
+		t.Fatalf("e, the newcomer: %+v", ev)
+	}
+	_ = e.CloseNow()
+	gauges(2, 2)
 }

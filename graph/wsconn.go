@@ -59,28 +59,16 @@ func withConnLimits(ctx context.Context) context.Context {
 
 // wsOperationLimits caps the operations running at once on one socket and applies the client's
 // rate to each. It is an AroundOperations middleware; HTTP operations pass through.
-func wsOperationLimits(maxOps int, rl *rateLimiter, onRefuse func(string)) graphql.OperationMiddleware {
+func wsOperationLimits(a wsAdmission) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		cl, ok := ctx.Value(connLimitsKey{}).(*connLimits)
-		if !ok {
-			return next(ctx)
+		if cl, _ := ctx.Value(connLimitsKey{}).(*connLimits); cl == nil {
+			return next(ctx) // HTTP, or a shared subscription (its members are admitted)
 		}
-		if rl != nil {
-			if ok, wait := rl.allow(clientOf(ctx, remoteOf(ctx)), time.Now()); !ok {
-				onRefuse("rate")
-				return refusal(ctx, CodeRateLimited, "too many requests: slow down and retry after "+retryAfter(wait)+" s",
-					map[string]any{"retryAfter": retryAfter(wait)})
-			}
-		}
-		if n := cl.active.Add(1); int(n) > maxOps {
-			cl.active.Add(-1)
-			onRefuse("ws_operations")
-			return refusal(ctx, CodeRateLimited, "too many operations at once on this websocket",
-				map[string]any{"reason": "operations", "max": maxOps})
+		done, refused := a.admit(ctx)
+		if refused != nil {
+			return refusal(refused)
 		}
 		h := next(ctx)
-		var once sync.Once
-		done := func() { once.Do(func() { cl.active.Add(-1) }) }
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
 			if resp == nil {
@@ -93,15 +81,47 @@ func wsOperationLimits(maxOps int, rl *rateLimiter, onRefuse func(string)) graph
 	}
 }
 
-// refusal is a one-response operation answered with an error of code.
-func refusal(ctx context.Context, code, msg string, ext map[string]any) graphql.ResponseHandler {
+// wsAdmission is what every websocket operation takes before it runs: a token of its client's
+// rate bucket and a place under its socket's cap on operations.
+type wsAdmission struct {
+	maxOps   int
+	rl       *rateLimiter
+	onRefuse func(string)
+}
+
+// admit admits the operation of ctx (a websocket operation's context): release gives its place
+// back (once; later calls do nothing); or the refusal.
+func (a wsAdmission) admit(ctx context.Context) (release func(), refused *gqlerror.Error) {
+	cl, _ := ctx.Value(connLimitsKey{}).(*connLimits)
+	if a.rl != nil {
+		if ok, wait := a.rl.allow(clientOf(ctx, remoteOf(ctx)), time.Now()); !ok {
+			a.onRefuse("rate")
+			return nil, presentCoded(&codedError{code: CodeRateLimited, msg: "too many requests: slow down and retry after " + retryAfter(wait) + " s",
+				ext: map[string]any{"retryAfter": retryAfter(wait)}})
+		}
+	}
+	if cl == nil {
+		return func() {}, nil
+	}
+	if n := cl.active.Add(1); int(n) > a.maxOps {
+		cl.active.Add(-1)
+		a.onRefuse("ws_operations")
+		return nil, presentCoded(&codedError{code: CodeRateLimited, msg: "too many operations at once on this websocket",
+			ext: map[string]any{"reason": "operations", "max": a.maxOps}})
+	}
+	var once sync.Once
+	return func() { once.Do(func() { cl.active.Add(-1) }) }, nil
+}
+
+// refusal is a one-response operation answered with err.
+func refusal(err *gqlerror.Error) graphql.ResponseHandler {
 	sent := false
 	return func(ctx context.Context) *graphql.Response {
 		if sent {
 			return nil
 		}
 		sent = true
-		return &graphql.Response{Errors: gqlerror.List{presentCoded(&codedError{code: code, msg: msg, ext: ext})}}
+		return &graphql.Response{Errors: gqlerror.List{err}}
 	}
 }
 
@@ -170,9 +190,14 @@ func (c *wsConn) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
+	return c.WriteRaw(data)
+}
+
+// WriteRaw writes one text message.
+func (c *wsConn) WriteRaw(data []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
 	defer cancel()
-	err = c.c.Write(ctx, websocket.MessageText, data)
+	err := c.c.Write(ctx, websocket.MessageText, data)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if c.onSlow != nil {
 			c.onSlow()

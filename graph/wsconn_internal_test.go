@@ -14,7 +14,7 @@ import (
 // subscription that ends frees its place.
 func TestWebsocketOperationCap(t *testing.T) {
 	var refusals []string
-	mw := wsOperationLimits(2, nil, func(k string) { refusals = append(refusals, k) })
+	mw := wsOperationLimits(wsAdmission{maxOps: 2, onRefuse: func(k string) { refusals = append(refusals, k) }})
 	conn := withConnLimits(context.Background())
 	op := func(kind ast.Operation) context.Context {
 		return graphql.WithOperationContext(conn, &graphql.OperationContext{Operation: &ast.OperationDefinition{Operation: kind}})
