@@ -53,6 +53,9 @@ type Options struct {
 	// websocket; "*" allows any origin (credentials are then not allowed). Empty means
 	// DefaultCORSOrigins. Patterns may hold one "*", e.g. "https://*.example.org".
 	CORSOrigins []string
+	// StockExecutor answers with gqlgen's executor as generated, without kgql's tuning
+	// (graph/executor.go): the reference of the differential tests, and a way back.
+	StockExecutor bool
 	// QueryCacheSize is how many parsed and validated queries are kept (LRU). Zero means 1000.
 	QueryCacheSize int
 	// MaxBodyBytes bounds a request body. Zero means 1 MiB.
@@ -302,7 +305,9 @@ func NewHandler(opts Options) http.Handler {
 	srv.SetRecoverFunc(recoverer(log))
 	srv.AroundOperations(wsOperationLimits(admission))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		h := next(loaders.With(ctx, loaders.New(opts.Store)))
+		l := loaders.New(opts.Store)
+		ctx = withTuning(loaders.With(ctx, l), newTuning(graphql.GetOperationContext(ctx).RawQuery, opts.StockExecutor, l))
+		h := next(ctx)
 		if opts.Text == nil || opts.Text.Ready() || !strings.Contains(graphql.GetOperationContext(ctx).RawQuery, "search") {
 			return h
 		}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -32,6 +33,7 @@ type Loaders struct {
 	// The dataloaders are made on first use: most operations are answered by prefetches and
 	// batch reads and never need them.
 	once    sync.Once
+	waited  atomic.Bool // a dataloader was asked for something: see Waited
 	nodes   *dataloadgen.Loader[store.ID, *store.Node]
 	adj     *dataloadgen.Loader[store.AdjQuery, store.AdjPage]
 	degrees *dataloadgen.Loader[store.Degree, int]
@@ -47,8 +49,14 @@ func New(s *store.Store) *Loaders {
 	return &Loaders{s: s, nodeMemo: map[store.ID]*store.Node{}, pageMemo: map[store.AdjQuery]store.AdjPage{}, degMemo: map[store.Degree]int{}}
 }
 
-// lazy makes the dataloaders, once.
+// Waited reports whether the operation has asked a dataloader for something the memo did not
+// hold (such a call waits for the loader's window to gather its batch). The executor resolves in
+// one goroutine until then (graph/executor.go).
+func (l *Loaders) Waited() bool { return l.waited.Load() }
+
+// lazy makes the dataloaders, once; every caller is about to wait on one.
 func (l *Loaders) lazy() *Loaders {
+	l.waited.Store(true)
 	l.once.Do(func() {
 		s := l.s
 		opts := []dataloadgen.Option{dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000)}

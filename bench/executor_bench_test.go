@@ -1,0 +1,100 @@
+package bench
+
+import (
+	"bytes"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kgql/kgql/graph"
+	"github.com/kgql/kgql/store/gen"
+	"github.com/kgql/kgql/store/importer"
+	"github.com/kgql/kgql/store/seed"
+	"github.com/kgql/kgql/store/storetest"
+)
+
+// The executor's tuning (graph/executor.go) against gqlgen's executor as generated
+// (graph.Options.StockExecutor), in process, interleaved: one handler of each over the same
+// store (the built-in dataset plus a generated graph of 3,000 people, the one bench/queries
+// names), 100 requests through each in turn, each round starting with the other, so that both
+// see the same machine noise:
+//
+//	taskset -c 1 go test ./bench -run XXX -bench ExecutorInterleaved -benchtime 300x -cpu 1
+//
+// It reports, per workload, ns and allocations per request of each, and the tuned/stock ratio.
+func BenchmarkExecutorInterleaved(b *testing.B) {
+	s := storetest.Open(b)
+	if _, err := importer.ImportBytes(s, seed.NDJSON, "seed"); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Options{Seed: 1, People: 3000}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := importer.ImportBytes(s, buf.Bytes(), "gen"); err != nil {
+		b.Fatal(err)
+	}
+	hs := []http.Handler{graph.NewHandler(graph.Options{Store: s, StockExecutor: true}), graph.NewHandler(graph.Options{Store: s})}
+	names := []string{"stock", "tuned"}
+	const batch = 100
+	for _, w := range []string{"typename", "point", "hop1", "hop2", "asmex"} {
+		b.Run(w, func(b *testing.B) {
+			q := graph.ExampleQuery
+			if w != "asmex" {
+				q = query(b, w)
+			}
+			p := body(q)
+			out := &discardWriter{h: http.Header{}}
+			for _, h := range hs { // both answer, without errors
+				req, _ := http.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(p))
+				req.Header.Set("Content-Type", "application/json")
+				rec := &recordWriter{h: http.Header{}}
+				h.ServeHTTP(rec, req)
+				if rec.status != 0 && rec.status != 200 || strings.Contains(rec.body.String(), `"errors"`) || !strings.Contains(rec.body.String(), `"data"`) {
+					b.Fatalf("%s: %d %s", w, rec.status, rec.body.String())
+				}
+			}
+			spent := make([]time.Duration, len(hs))
+			allocs := make([]uint64, len(hs))
+			var ms runtime.MemStats
+			b.ResetTimer()
+			for round := range b.N {
+				for j := range hs {
+					i := (j + round) % len(hs)
+					runtime.ReadMemStats(&ms)
+					m0 := ms.Mallocs
+					start := time.Now()
+					for range batch {
+						req, _ := http.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(p))
+						req.Header.Set("Content-Type", "application/json")
+						clear(out.h)
+						out.status = 0
+						hs[i].ServeHTTP(out, req)
+					}
+					spent[i] += time.Since(start)
+					runtime.ReadMemStats(&ms)
+					allocs[i] += ms.Mallocs - m0
+				}
+			}
+			n := float64(b.N * batch)
+			for i, name := range names {
+				b.ReportMetric(float64(spent[i].Nanoseconds())/n, "ns/req-"+name)
+				b.ReportMetric(float64(allocs[i])/n, "allocs/req-"+name)
+			}
+			b.ReportMetric(float64(spent[1])/float64(spent[0]), "ratio-tuned/stock")
+		})
+	}
+}
+
+// recordWriter keeps a response, for the check before measuring.
+type recordWriter struct {
+	h      http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *recordWriter) Header() http.Header         { return w.h }
+func (w *recordWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
+func (w *recordWriter) WriteHeader(s int)           { w.status = s }
