@@ -199,7 +199,7 @@ func (g *fanGroup) pump(responses graphql.ResponseHandler, rctx context.Context,
 		if resp == nil || rctx.Err() != nil {
 			break
 		}
-		payload, err := json.Marshal(wire(resp))
+		payload, err := wire(resp).encode()
 		if err != nil {
 			log(err)
 			break

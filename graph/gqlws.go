@@ -287,7 +287,7 @@ func (s *wsSession) subscribe(m wsMessage) bool {
 		release, refused := s.t.admission.admit(opCtx)
 		if refused != nil {
 			stop()
-			payload, _ := json.Marshal(wire(&graphql.Response{Errors: gqlerror.List{refused}}))
+			payload, _ := wire(&graphql.Response{Errors: gqlerror.List{refused}}).encode()
 			return s.sendNext(m.ID, payload) == nil && s.send(wsMessage{ID: m.ID, Type: "complete"}) == nil
 		}
 		if s.subscribeShared(opCtx, key, m.ID, rc, release) {
@@ -318,7 +318,7 @@ func (s *wsSession) serveResponses(ctx context.Context, stop context.CancelFunc,
 		if resp == nil {
 			break
 		}
-		payload, err := json.Marshal(wire(resp))
+		payload, err := wire(resp).encode()
 		if err != nil {
 			s.t.log.Error("websocket: encoding a result", "request_id", RequestID(ctx), "err", err)
 			break

@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The response encoder writes what json.Marshal writes, byte for byte: keys, their order, what
+// is left out, and the HTML escaping of strings inside the data (<, >, &, U+2028, U+2029).
+func TestWireEncodeIsMarshal(t *testing.T) {
+	yes := true
+	cases := []*wireResponse{
+		{},
+		{Data: json.RawMessage(`{"a":1}`)},
+		{Data: json.RawMessage(`null`)},
+		{Data: json.RawMessage(`{"t":"<b>&amp; \u2028 \u2029 é \u003c"}`)},
+		{Data: json.RawMessage("{\"t\":\"line\u2028sep\"}")},
+		{Errors: gqlerror.List{{Message: "boom <x>", Path: ast.Path{ast.PathName("a"), ast.PathIndex(2)},
+			Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}, Data: json.RawMessage(`{"a":null}`)},
+		{Errors: gqlerror.List{{Message: "request error"}}},
+		{Data: json.RawMessage(`{}`), Label: "l", Path: ast.Path{ast.PathName("x")}, HasNext: &yes,
+			Extensions: map[string]any{"z": 1, "a": []string{"&"}}},
+	}
+	for i, r := range cases {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.encode()
+		if err != nil || string(got) != string(want) {
+			t.Errorf("case %d: encode %s (%v), json.Marshal %s", i, got, err, want)
+		}
+	}
+	want, _ := json.Marshal(cases)
+	if got, err := encodeResponses(cases); err != nil || string(got) != string(want) {
+		t.Errorf("batch: %s, want %s", got, want)
+	}
+}
