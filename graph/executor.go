@@ -31,7 +31,11 @@ import (
 //   - resolveField resolves an object's field in the calling goroutine under the same rule,
 //     else schedules it as gqlgen does;
 //   - newDeferredGroup makes no group (no path, no map) for an operation whose text has no
-//     `@defer`.
+//     `@defer`;
+//   - a field that only reads its object, with a marshaller that cannot fail (String, ID, Int,
+//     Boolean, enums), is marshalled directly, without gqlgen's field context, middleware chain
+//     and recover (graph/tunegen says which). kgql registers no field middleware (AroundFields);
+//     one added later would be skipped for those fields.
 //
 // The answers are the same, byte for byte: the elements and fields are the same values in the
 // same places, with the same paths, recoveries and null propagation (differential tests:
@@ -56,6 +60,13 @@ func withTuning(ctx context.Context, t *opTuning) context.Context {
 func inline(ctx context.Context) bool {
 	t, _ := ctx.Value(opTuningKey{}).(*opTuning)
 	return t != nil && !t.stock && !t.l.Waited()
+}
+
+// tuned reports whether the operation of ctx runs the tuned executor (a field that only reads
+// its object is then answered directly, graph/tunegen).
+func tuned(ctx context.Context) bool {
+	t, _ := ctx.Value(opTuningKey{}).(*opTuning)
+	return t != nil && !t.stock
 }
 
 // newTuning is the tuning of an operation with that text.

@@ -5336,6 +5336,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Aggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5391,6 +5394,9 @@ func (ec *executionContext) fieldContext_Aggregate_buckets(_ context.Context, fi
 }
 
 func (ec *executionContext) _AggregateBucket_key(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5501,6 +5507,9 @@ func (ec *executionContext) fieldContext_AggregateBucket_nodes(_ context.Context
 }
 
 func (ec *executionContext) _AggregateBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateBucket) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5556,6 +5565,9 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Citation_excerpt(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Excerpt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5634,6 +5646,9 @@ func (ec *executionContext) fieldContext_DeletePayload_updatedIds(_ context.Cont
 }
 
 func (ec *executionContext) _DeletedRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.DeletedRecord) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5657,6 +5672,9 @@ func (ec *executionContext) fieldContext_DeletedRecord_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _DeletedRecord_type(ctx context.Context, field graphql.CollectedField, obj *model.DeletedRecord) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5680,6 +5698,9 @@ func (ec *executionContext) fieldContext_DeletedRecord_type(_ context.Context, f
 }
 
 func (ec *executionContext) _DeletedRecord_key(ctx context.Context, field graphql.CollectedField, obj *model.DeletedRecord) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5703,6 +5724,9 @@ func (ec *executionContext) fieldContext_DeletedRecord_key(_ context.Context, fi
 }
 
 func (ec *executionContext) _DeletedRecord_label(ctx context.Context, field graphql.CollectedField, obj *model.DeletedRecord) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5726,6 +5750,9 @@ func (ec *executionContext) fieldContext_DeletedRecord_label(_ context.Context, 
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5749,6 +5776,9 @@ func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Event_key(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5772,6 +5802,9 @@ func (ec *executionContext) fieldContext_Event_key(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5818,6 +5851,9 @@ func (ec *executionContext) fieldContext_Event_aliases(_ context.Context, field 
 }
 
 func (ec *executionContext) _Event_description(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6302,6 +6338,9 @@ func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Event]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6421,6 +6460,9 @@ func (ec *executionContext) fieldContext_GraphEdge_to(_ context.Context, field g
 }
 
 func (ec *executionContext) _GraphEdge_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6476,6 +6518,9 @@ func (ec *executionContext) fieldContext_GraphEdge_via(_ context.Context, field 
 }
 
 func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Length)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6563,6 +6608,9 @@ func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ImportResult_records(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6586,6 +6634,9 @@ func (ec *executionContext) fieldContext_ImportResult_records(_ context.Context,
 }
 
 func (ec *executionContext) _ImportResult_created(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Created)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6609,6 +6660,9 @@ func (ec *executionContext) fieldContext_ImportResult_created(_ context.Context,
 }
 
 func (ec *executionContext) _ImportResult_updated(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Updated)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6632,6 +6686,9 @@ func (ec *executionContext) fieldContext_ImportResult_updated(_ context.Context,
 }
 
 func (ec *executionContext) _ImportResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.ImportResult) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Unchanged)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7215,6 +7272,9 @@ func (ec *executionContext) fieldContext_Mutation_importRecords(ctx context.Cont
 }
 
 func (ec *executionContext) _NodeChange_change(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNChangeKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐChangeKind(ctx, field.Selections, obj.Change)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7270,6 +7330,9 @@ func (ec *executionContext) fieldContext_NodeChange_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _NodeChange_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7293,6 +7356,9 @@ func (ec *executionContext) fieldContext_NodeChange_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _NodeChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7316,6 +7382,9 @@ func (ec *executionContext) fieldContext_NodeChange_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _NodeChange_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NodeChange) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7339,6 +7408,9 @@ func (ec *executionContext) fieldContext_NodeChange_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7362,6 +7434,9 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_key(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7385,6 +7460,9 @@ func (ec *executionContext) fieldContext_Organization_key(_ context.Context, fie
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7431,6 +7509,9 @@ func (ec *executionContext) fieldContext_Organization_aliases(_ context.Context,
 }
 
 func (ec *executionContext) _Organization_description(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7486,6 +7567,9 @@ func (ec *executionContext) fieldContext_Organization_citations(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_acronym(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Acronym())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7509,6 +7593,9 @@ func (ec *executionContext) fieldContext_Organization_acronym(_ context.Context,
 }
 
 func (ec *executionContext) _Organization_kind(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNOrganizationKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKind(ctx, field.Selections, obj.Kind())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7904,6 +7991,9 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Organization]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7959,6 +8049,9 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7982,6 +8075,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8005,6 +8101,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8028,6 +8127,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8051,6 +8153,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Participation_id(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8074,6 +8179,9 @@ func (ec *executionContext) fieldContext_Participation_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _Participation_key(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8161,6 +8269,9 @@ func (ec *executionContext) fieldContext_Participation_event(_ context.Context, 
 }
 
 func (ec *executionContext) _Participation_role(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Role())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8184,6 +8295,9 @@ func (ec *executionContext) fieldContext_Participation_role(_ context.Context, f
 }
 
 func (ec *executionContext) _Participation_description(ctx context.Context, field graphql.CollectedField, obj *model.Participation) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8239,6 +8353,9 @@ func (ec *executionContext) fieldContext_Participation_citations(_ context.Conte
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8262,6 +8379,9 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Person_key(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8285,6 +8405,9 @@ func (ec *executionContext) fieldContext_Person_key(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8331,6 +8454,9 @@ func (ec *executionContext) fieldContext_Person_aliases(_ context.Context, field
 }
 
 func (ec *executionContext) _Person_description(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8706,6 +8832,9 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Person]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8761,6 +8890,9 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Position_id(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8784,6 +8916,9 @@ func (ec *executionContext) fieldContext_Position_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Position_key(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8871,6 +9006,9 @@ func (ec *executionContext) fieldContext_Position_organization(_ context.Context
 }
 
 func (ec *executionContext) _Position_title(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9123,6 +9261,9 @@ func (ec *executionContext) fieldContext_PositionConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _PositionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Position]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10090,6 +10231,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10113,6 +10257,9 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_key(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10136,6 +10283,9 @@ func (ec *executionContext) fieldContext_Region_key(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10182,6 +10332,9 @@ func (ec *executionContext) fieldContext_Region_aliases(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_description(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10237,6 +10390,9 @@ func (ec *executionContext) fieldContext_Region_citations(_ context.Context, fie
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10260,6 +10416,9 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_kind(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx, field.Selections, obj.Kind())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10623,6 +10782,9 @@ func (ec *executionContext) fieldContext_RegionConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Region]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10733,6 +10895,9 @@ func (ec *executionContext) fieldContext_SearchHit_score(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SearchHit_match(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNMatchKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐMatchKind(ctx, field.Selections, obj.Match)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10756,6 +10921,9 @@ func (ec *executionContext) fieldContext_SearchHit_match(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SearchHit_snippet(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Snippet)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10779,6 +10947,9 @@ func (ec *executionContext) fieldContext_SearchHit_snippet(_ context.Context, fi
 }
 
 func (ec *executionContext) _Source_id(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10802,6 +10973,9 @@ func (ec *executionContext) fieldContext_Source_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Source_key(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10825,6 +10999,9 @@ func (ec *executionContext) fieldContext_Source_key(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Source_title(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10880,6 +11057,9 @@ func (ec *executionContext) fieldContext_Source_publisher(_ context.Context, fie
 }
 
 func (ec *executionContext) _Source_author(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Author())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10926,6 +11106,9 @@ func (ec *executionContext) fieldContext_Source_publishedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Source_url(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.URL())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10949,6 +11132,9 @@ func (ec *executionContext) fieldContext_Source_url(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Source_language(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Language())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11091,6 +11277,9 @@ func (ec *executionContext) fieldContext_SourceConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _SourceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Source]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11146,6 +11335,9 @@ func (ec *executionContext) fieldContext_SourceEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Statement_id(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11169,6 +11361,9 @@ func (ec *executionContext) fieldContext_Statement_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Statement_key(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11192,6 +11387,9 @@ func (ec *executionContext) fieldContext_Statement_key(_ context.Context, field 
 }
 
 func (ec *executionContext) _Statement_text(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Text())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11215,6 +11413,9 @@ func (ec *executionContext) fieldContext_Statement_text(_ context.Context, field
 }
 
 func (ec *executionContext) _Statement_language(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Language())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11531,6 +11732,9 @@ func (ec *executionContext) fieldContext_StatementConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _StatementEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Statement]) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11650,6 +11854,9 @@ func (ec *executionContext) fieldContext_Subgraph_edges(_ context.Context, field
 }
 
 func (ec *executionContext) _Subgraph_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Truncated)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11761,6 +11968,9 @@ func (ec *executionContext) fieldContext_Subscription_statementAdded(ctx context
 }
 
 func (ec *executionContext) _TypeCount_type(ctx context.Context, field graphql.CollectedField, obj *model.TypeCount) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11784,6 +11994,9 @@ func (ec *executionContext) fieldContext_TypeCount_type(_ context.Context, field
 }
 
 func (ec *executionContext) _TypeCount_count(ctx context.Context, field graphql.CollectedField, obj *model.TypeCount) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11807,6 +12020,9 @@ func (ec *executionContext) fieldContext_TypeCount_count(_ context.Context, fiel
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11830,6 +12046,9 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11853,6 +12072,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11943,6 +12165,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11966,6 +12191,9 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11989,6 +12217,9 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12012,6 +12243,9 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12035,6 +12269,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12058,6 +12295,9 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12157,6 +12397,9 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12180,6 +12423,9 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12203,6 +12449,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12226,6 +12475,9 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12281,6 +12533,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12304,6 +12559,9 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12327,6 +12585,9 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12350,6 +12611,9 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12533,6 +12797,9 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalN__TypeKind2string(ctx, field.Selections, obj.Kind())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12556,6 +12823,9 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12579,6 +12849,9 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12602,6 +12875,9 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecifiedByURL())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12853,6 +13129,9 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalOBoolean2bool(ctx, field.Selections, obj.IsOneOf())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

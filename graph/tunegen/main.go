@@ -13,6 +13,20 @@
 //	deferred := graphql.NewDeferredGroup(ctx)           → deferred := newDeferredGroup(ctx, ec.OperationContext)
 //	out.ResolveConcurrently(ec.OperationContext, …)     → resolveField(ctx, out, ec.OperationContext, …)
 //
+// and one structural rule: a field whose resolver only reads the object (`return obj.F, nil` or
+// `return obj.F(), nil`), without middleware, whose value is marshalled by a marshaller that
+// cannot fail (String, ID, Int, Boolean, their nullable forms, enums: see safeMarshaler), is
+// answered directly when the operation is tuned:
+//
+//	if tuned(ctx) {
+//		return ec.marshalNString2string(ctx, field.Selections, obj.Name())
+//	}
+//	return graphql.ResolveField(…) // as generated
+//
+// gqlgen's ResolveField would make the field's context, run the (empty) field middleware
+// chain and a recover around a read that cannot fail or panic, for a value whose marshaller
+// reads neither.
+//
 // Usage: go run ./tunegen FILE
 package main
 
@@ -20,6 +34,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 )
 
 type rule struct{ from, to string }
@@ -56,6 +71,20 @@ func main() {
 	}
 }
 
+// scalarField is a field resolved by ResolveField from the object alone.
+var scalarField = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.fieldContext_\w+\(ctx, field\)\n\t\t\},\n` +
+	`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn (obj\.[A-Za-z0-9_]+(?:\(\))?), nil\n\t\t\},\n` +
+	`\t\tnil,\n` +
+	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^)]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[\p{L}\p{N}_]+)\(ctx, selections, v\)\n\t\t\},\n`)
+
+// safeMarshaler matches the marshallers that never report an error nor read their context:
+// String, ID, Int and Boolean (whose graphql.Marshal* never answer null), their nullable and
+// pointer forms, and enums (the value marshals itself).
+var safeMarshaler = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) (marshal[\p{L}\p{N}_]+)\(ctx context\.Context, sel ast\.SelectionSet, v \*?[\w.]+\) graphql\.Marshaler \{\n` +
+	`((?:\tif v == nil \{\n\t\treturn graphql\.Null\n\t\}\n)?\t_ = sel\n(?:\t_ = ctx\n)?\tres := graphql\.Marshal(?:String|ID|Int|Boolean)\(\*?v\)\n(?:\tif res == graphql\.Null \{\n\t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "\w+!"\)\n\t\}\n)?\treturn res\n` +
+	`|\treturn v\n)\}\n`)
+
 // rewrite applies every rule; a file rewritten before is returned unchanged.
 func rewrite(src []byte) ([]byte, error) {
 	if bytes.Contains(src, []byte(marker)) {
@@ -66,6 +95,22 @@ func rewrite(src []byte) ([]byte, error) {
 			return nil, fmt.Errorf("no %q to rewrite: gqlgen's output changed", r.from)
 		}
 		src = bytes.ReplaceAll(src, []byte(r.from), []byte(r.to))
+	}
+	safe := map[string]bool{}
+	for _, m := range safeMarshaler.FindAllSubmatch(src, -1) {
+		safe[string(m[1])] = true
+	}
+	direct := 0
+	src = scalarField.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := scalarField.FindSubmatch(call)
+		if !safe[string(m[2])] {
+			return call
+		}
+		direct++
+		return append([]byte(fmt.Sprintf("\tif tuned(ctx) {\n\t\treturn ec.%s(ctx, field.Selections, %s)\n\t}\n", m[2], m[1])), call...)
+	})
+	if len(safe) == 0 || direct == 0 {
+		return nil, fmt.Errorf("no field answered directly (%d safe marshallers): gqlgen's output changed", len(safe))
 	}
 	// The marker goes after the generated-code notice (the first line), which tools look for.
 	nl := bytes.IndexByte(src, '\n')
