@@ -22,13 +22,14 @@ stop() {
 trap 'stop; rm -rf "$work"' EXIT
 
 (cd "$root" && go build -o "$work/kgql" . && go build -o "$work/subs" ./bench/subs)
-pin() { if command -v taskset >/dev/null; then taskset -c "$@"; else shift; "$@"; fi; }
+pin0=(); pin1=()
+if command -v taskset >/dev/null; then pin0=(taskset -c 0); pin1=(taskset -c 1); fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url="http://127.0.0.1:$port/graphql"
 
 start() {
   rm -rf "$work/data"
-  pin 0 "$work/kgql" serve -addr "127.0.0.1:$port" -data "$work/data" -log-level warn 2>"$work/kgql.log" &
+  "${pin0[@]}" "$work/kgql" serve -addr "127.0.0.1:$port" -data "$work/data" -log-level warn 2>"$work/kgql.log" &
   kpid=$!
   for _ in $(seq 1 100); do
     curl -fsS -o /dev/null -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' "$url" 2>/dev/null && return 0
@@ -40,12 +41,12 @@ start() {
 echo "# bench/subs.sh, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$root" rev-parse --short HEAD), ${secs}s of writes at 100/s"
 for n in 1 100 1000; do
   start
-  pin 1 "$work/subs" -url "$url" -subs "$n" -rate 100 -seconds "$secs" -pid "$kpid"
+  "${pin1[@]}" "$work/subs" -url "$url" -subs "$n" -rate 100 -seconds "$secs" -pid "$kpid"
   stop
 done
 start
 sleep 1
 base=$(awk '/VmRSS/ {print $2}' "/proc/$kpid/status")
 echo "idle server rss_kib=$base"
-pin 1 "$work/subs" -url "$url" -subs 1000 -idle 5s -pid "$kpid"
+"${pin1[@]}" "$work/subs" -url "$url" -subs 1000 -idle 5s -pid "$kpid"
 stop
