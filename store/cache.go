@@ -38,6 +38,10 @@ type nodeCache struct {
 	// checks that the record it names (read at the reader's snapshot) still has that key, and
 	// keys are unique, so a stale hint costs a lookup, never a wrong answer.
 	keys map[string]ID
+	// folded holds the folded names (Node.names) of records the name search has checked, by
+	// record value: a *Node the read side hands out never changes, so its names are folded once,
+	// not once per query. Two generations, like the records.
+	foldCur, foldOld map[*Node][]string
 }
 
 func newNodeCache(size int) *nodeCache {
@@ -100,6 +104,42 @@ func (c *nodeCache) addLocked(id ID, n *Node) {
 	c.cur[id] = n
 }
 
+// names returns n.names(), folded once per record value while the cache keeps it (n must be a
+// record of the read side: never modified).
+func (c *nodeCache) names(n *Node) []string {
+	if !c.enabled() {
+		return n.names()
+	}
+	c.mu.Lock()
+	f, ok := c.foldCur[n]
+	if !ok {
+		if f, ok = c.foldOld[n]; ok {
+			delete(c.foldOld, n)
+			c.addFoldLocked(n, f)
+		}
+	}
+	c.mu.Unlock()
+	if ok {
+		return f
+	}
+	f = n.names()
+	c.mu.Lock()
+	c.addFoldLocked(n, f)
+	c.mu.Unlock()
+	return f
+}
+
+func (c *nodeCache) addFoldLocked(n *Node, f []string) {
+	half := max(c.max/2, 1)
+	if len(c.foldCur) >= half {
+		c.foldOld, c.foldCur = c.foldCur, make(map[*Node][]string, half)
+	}
+	if c.foldCur == nil {
+		c.foldCur = make(map[*Node][]string, min(half, 1024))
+	}
+	c.foldCur[n] = f
+}
+
 // keyHint returns the record that last owned key, if the cache remembers one.
 func (c *nodeCache) keyHint(key string) (ID, bool) {
 	if !c.enabled() {
@@ -131,6 +171,7 @@ func (c *nodeCache) invalidate(ids []ID) {
 	c.epoch.Add(1)
 	if ids == nil {
 		c.cur, c.old = nil, nil
+		c.foldCur, c.foldOld = nil, nil
 		return
 	}
 	for _, id := range ids {

@@ -412,7 +412,7 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 				}
 				return err
 			}
-			for _, name := range n.names() {
+			for _, name := range r.cache.names(n) {
 				consider(name, id)
 			}
 		}
