@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -68,24 +67,7 @@ func BenchmarkObservabilityInterleaved(b *testing.B) {
 			for i, cfg := range obsConfigs {
 				hs[i] = obsHandler(b, s, cfg)
 			}
-			p := body(q.query)
-			w := &discardWriter{h: http.Header{}}
-			spent := make([]time.Duration, len(obsConfigs))
-			b.ResetTimer()
-			for round := range b.N {
-				for j := range hs {
-					i := (j + round) % len(hs) // each round starts elsewhere
-					start := time.Now()
-					for range batch {
-						req, _ := http.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(p))
-						req.Header.Set("Content-Type", "application/json")
-						clear(w.h)
-						w.status = 0
-						hs[i].ServeHTTP(w, req)
-					}
-					spent[i] += time.Since(start)
-				}
-			}
+			spent, _ := interleave(b, hs, body(q.query), batch)
 			n := float64(b.N * batch)
 			for i, cfg := range obsConfigs {
 				b.ReportMetric(float64(spent[i].Nanoseconds())/n, "ns/req-"+cfg)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,25 +125,10 @@ func TestMaxInFlightSheds(t *testing.T) {
 	}
 }
 
-// guardWSAcked opens a graphql-transport-ws socket without a credential and waits for its
-// connection_ack.
-func guardWSAcked(t *testing.T, srv *httptest.Server) *websocket.Conn {
-	t.Helper()
-	c, _, err := httpWSDial(t, srv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpWSWrite(t, c, `{"type":"connection_init"}`)
-	if m := httpWSRead(t, c); m.Type != "connection_ack" {
-		t.Fatalf("after connection_init got %+v, want connection_ack", m)
-	}
-	return c
-}
-
 // Every operation over a websocket takes a token from its client's bucket.
 func TestWebsocketRateLimit(t *testing.T) {
 	srv := httpServer(t, graph.Options{Rate: 0.5, Burst: 2})
-	c := guardWSAcked(t, srv) // the upgrade takes the first token
+	c := httpWSAcked(t, srv) // the upgrade takes the first token
 	read := polOps()[0]
 	if code := polWSOp(t, c, "1", read); code != "" {
 		t.Fatalf("first operation: %s", code)
@@ -159,7 +143,7 @@ func TestWebsocketRateLimit(t *testing.T) {
 // A message larger than WSMaxMessageBytes closes the socket with 1009.
 func TestWebsocketMessageTooBig(t *testing.T) {
 	srv := httpServer(t, graph.Options{WSMaxMessageBytes: 4096})
-	c := guardWSAcked(t, srv)
+	c := httpWSAcked(t, srv)
 	big := fmt.Sprintf(`{"id":"1","type":"subscribe","payload":{"query":"{ __typename }","variables":{"x":%q}}}`, strings.Repeat("x", 8192))
 	httpWSWrite(t, c, big)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -181,7 +165,7 @@ func TestWebsocketSlowConsumerClosed(t *testing.T) {
 	refused := make(chan string, 100)
 	srv := httpServer(t, graph.Options{WSWriteTimeout: 300 * time.Millisecond, WSMaxOperations: 1000,
 		OnRefuse: func(k string) { refused <- k }})
-	c := guardWSAcked(t, srv)
+	c := httpWSAcked(t, srv)
 	// Each answer is tens of KB (the regions, twenty times over); the client reads none.
 	var q strings.Builder
 	q.WriteString("{ ")

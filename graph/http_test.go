@@ -253,6 +253,21 @@ func httpWSDial(t *testing.T, srv *httptest.Server, origin string) (*websocket.C
 	return c, resp, err
 }
 
+// httpWSAcked opens a graphql-transport-ws socket without a credential and waits for its
+// connection_ack.
+func httpWSAcked(t *testing.T, srv *httptest.Server) *websocket.Conn {
+	t.Helper()
+	c, _, err := httpWSDial(t, srv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpWSWrite(t, c, `{"type":"connection_init"}`)
+	if m := httpWSRead(t, c); m.Type != "connection_ack" {
+		t.Fatalf("after connection_init got %+v, want connection_ack", m)
+	}
+	return c
+}
+
 // httpWSMessage is a graphql-transport-ws message.
 type httpWSMessage struct {
 	ID      string          `json:"id,omitempty"`

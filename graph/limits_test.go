@@ -317,14 +317,7 @@ func TestLimitsStatus(t *testing.T) {
 			}
 		}
 	}
-	ws, _, err := httpWSDial(t, srv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpWSWrite(t, ws, `{"type":"connection_init"}`)
-	if m := httpWSRead(t, ws); m.Type != "connection_ack" {
-		t.Fatalf("after connection_init got %+v", m)
-	}
+	ws := httpWSAcked(t, srv)
 	sub, _ := json.Marshal(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": nested(4)}})
 	httpWSWrite(t, ws, string(sub))
 	if m := httpWSRead(t, ws); m.ID != "1" || (m.Type != "next" && m.Type != "error") || !bytes.Contains(m.Payload, []byte(`"limit":"depth"`)) {
@@ -466,14 +459,7 @@ func TestLimitsTimeout(t *testing.T) {
 		check(q, errs)
 	}
 
-	ws, _, err := httpWSDial(t, srv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpWSWrite(t, ws, `{"type":"connection_init"}`)
-	if m := httpWSRead(t, ws); m.Type != "connection_ack" {
-		t.Fatalf("after connection_init got %+v", m)
-	}
+	ws := httpWSAcked(t, srv)
 	for i, q := range queries {
 		id := fmt.Sprint(i + 1)
 		sub, _ := json.Marshal(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": q}})

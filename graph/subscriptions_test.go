@@ -3,7 +3,6 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -66,14 +65,7 @@ func subDecode(t *testing.T, m httpWSMessage) subEvent {
 
 func TestSubscriptionNodeChanged(t *testing.T) {
 	srv := httpServer(t, graph.Options{})
-	c, _, err := httpWSDial(t, srv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpWSWrite(t, c, `{"type":"connection_init"}`)
-	if m := httpWSRead(t, c); m.Type != "connection_ack" {
-		t.Fatalf("got %+v, want connection_ack", m)
-	}
+	c := httpWSAcked(t, srv)
 	// Everything about ASMEX: the organization itself and the relations that point at it.
 	subStart(t, c, "asmex", map[string]any{"ids": []string{"asmex"}})
 	// Every person.
@@ -87,9 +79,7 @@ func TestSubscriptionNodeChanged(t *testing.T) {
 	}
 	// Give the server a moment to register both subscriptions: a write before that is not
 	// theirs. A query over the same socket is answered after the subscribes were read.
-	httpWSWrite(t, c, `{"id":"sync","type":"subscribe","payload":{"query":"{ __typename }"}}`)
-	for m := httpWSRead(t, c); m.ID != "sync" || m.Type != "complete"; m = httpWSRead(t, c) {
-	}
+	subSync(t, c)
 
 	mutate(`mutation { upsertOrganization(input: {key: "asmex", name: "Association Marocaine des Exportateurs", aliases: ["ASMEX Maroc"]}) { id } }`)
 	ev := subNext(t, c, "asmex")
@@ -146,19 +136,10 @@ func cursorLess(a, b string) bool {
 func TestSubscriptionResume(t *testing.T) {
 	srv := httpServer(t, graph.Options{})
 	open := func(vars map[string]any, sync bool) *websocket.Conn {
-		c, _, err := httpWSDial(t, srv, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		httpWSWrite(t, c, `{"type":"connection_init"}`)
-		if m := httpWSRead(t, c); m.Type != "connection_ack" {
-			t.Fatalf("got %+v, want connection_ack", m)
-		}
+		c := httpWSAcked(t, srv)
 		subStart(t, c, "s", vars)
 		if sync { // wait until the subscription is registered (nothing can arrive before a write)
-			httpWSWrite(t, c, `{"id":"sync","type":"subscribe","payload":{"query":"{ __typename }"}}`)
-			for m := httpWSRead(t, c); m.ID != "sync" || m.Type != "complete"; m = httpWSRead(t, c) {
-			}
+			subSync(t, c)
 		}
 		return c
 	}
@@ -233,9 +214,7 @@ func TestSubscriptionStatementAdded(t *testing.T) {
 		"variables": map[string]any{"w": map[string]any{"speaker": map[string]any{"key": map[string]any{"eq": "adil-zaidi"}},
 			"text": map[string]any{"search": "Régions exportatrices"}}}}})
 	httpWSWrite(t, c, string(sub))
-	httpWSWrite(t, c, `{"id":"sync","type":"subscribe","payload":{"query":"{ __typename }"}}`)
-	for m := httpWSRead(t, c); m.ID != "sync" || m.Type != "complete"; m = httpWSRead(t, c) {
-	}
+	subSync(t, c)
 	add := func(speaker, text string) {
 		t.Helper()
 		q := fmt.Sprintf(`mutation { addStatement(input: {speaker: %q, text: %q, language: "fr", citations: [{source: %q}]}) { id } }`, speaker, text, articleKey)
@@ -255,20 +234,6 @@ func TestSubscriptionStatementAdded(t *testing.T) {
 	if m := httpWSRead(t, c); m.ID != "bad" || !strings.Contains(string(m.Payload), "BAD_USER_INPUT") {
 		t.Errorf("empty search: %s %s", m.Type, m.Payload)
 	}
-}
-
-// subSocket opens an acknowledged graphql-transport-ws socket.
-func subSocket(t *testing.T, srv *httptest.Server) *websocket.Conn {
-	t.Helper()
-	c, _, err := httpWSDial(t, srv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpWSWrite(t, c, `{"type":"connection_init"}`)
-	if m := httpWSRead(t, c); m.Type != "connection_ack" {
-		t.Fatalf("got %+v, want connection_ack", m)
-	}
-	return c
 }
 
 // subSync waits until the server has read everything sent on c before (a query on the same
@@ -291,7 +256,7 @@ func TestSubscriptionShared(t *testing.T) {
 	}
 	srv := httpServer(t, graph.Options{Store: s, Metrics: graph.NewMetrics(s, nil)})
 	people := map[string]any{"types": []string{"PERSON"}}
-	a, b, c, d := subSocket(t, srv), subSocket(t, srv), subSocket(t, srv), subSocket(t, srv)
+	a, b, c, d := httpWSAcked(t, srv), httpWSAcked(t, srv), httpWSAcked(t, srv), httpWSAcked(t, srv)
 	subStart(t, a, "a", people)
 	subStart(t, b, "b", people)
 	subStart(t, c, "c", map[string]any{"types": []string{"ORGANIZATION"}})
@@ -347,7 +312,7 @@ func TestSubscriptionShared(t *testing.T) {
 
 	// A new subscriber joins the running operation, then a goes away: the operation goes on
 	// for the newcomer, and ends with its last member.
-	e := subSocket(t, srv)
+	e := httpWSAcked(t, srv)
 	subStart(t, e, "e", people)
 	subSync(t, e)
 	gauges(4, 3)
