@@ -551,3 +551,35 @@ func openIndex(t *testing.T, dir string) *Index {
 	})
 	return ix
 }
+
+// A search ranks at most its candidate cap of matches: with six matching records, a cap of
+// three gives three hits (ranked among themselves), no cap gives all six, best first.
+func TestFindCandidateCap(t *testing.T) {
+	s := seeded(t)
+	ix := attach(t, s, "")
+	for i := range 6 {
+		title := "Zorglub"
+		if i < 5 {
+			title = "Le rapport annuel du comité sur zorglub et ses effets " + strconv.Itoa(i)
+		}
+		create(t, s, &store.Node{Kind: store.KindSource, Key: "cap-" + strconv.Itoa(i), Title: title})
+	}
+	caughtUp(t, s, ix)
+	q := parseQuery("zorglub")
+	all, err := ix.find(t.Context(), q, []store.Kind{store.KindSource}, 10, 0)
+	if err != nil || len(all) != 6 {
+		t.Fatalf("no cap: %d hits (%v), want 6", len(all), err)
+	}
+	capped, err := ix.find(t.Context(), q, []store.Kind{store.KindSource}, 10, 3)
+	if err != nil || len(capped) != 3 {
+		t.Fatalf("cap 3: %d hits (%v), want 3", len(capped), err)
+	}
+	for i := 1; i < len(capped); i++ {
+		if capped[i].Score > capped[i-1].Score {
+			t.Errorf("capped hits out of order: %+v", capped)
+		}
+	}
+	if hits := find(t, ix, "zorglub", store.KindSource); len(hits) != 6 { // under SearchCandidates
+		t.Errorf("Search: %d hits, want 6", len(hits))
+	}
+}
