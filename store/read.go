@@ -2,7 +2,7 @@ package store
 
 import (
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -418,27 +418,39 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		}
 		return nil
 	})
-	hits := make([]NameHit, 0, len(best))
+	// The best first of them, in order: kept sorted as they come (first is small next to the
+	// candidates; sorting them all cost a seventh of a search at 1M nodes).
+	hits := make([]NameHit, 0, min(first, len(best))+1)
 	for _, h := range best {
-		hits = append(hits, h)
-	}
-	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if a.Match != b.Match {
-			return a.Match > b.Match
+		if len(hits) == first && !nameHitLess(h, hits[first-1]) {
+			continue
 		}
-		if len(a.Name) != len(b.Name) {
-			return len(a.Name) < len(b.Name)
+		at, _ := slices.BinarySearchFunc(hits, h, func(a, b NameHit) int {
+			if nameHitLess(a, b) {
+				return -1
+			}
+			return 1 // no two hits are equal: their IDs differ
+		})
+		hits = slices.Insert(hits, at, h)
+		if len(hits) > first {
+			hits = hits[:first]
 		}
-		if a.ID.Kind != b.ID.Kind {
-			return a.ID.Kind < b.ID.Kind
-		}
-		return a.ID.Seq < b.ID.Seq
-	})
-	if len(hits) > first {
-		hits = hits[:first]
 	}
 	return hits, err
+}
+
+// nameHitLess orders name hits: better match, then shorter name, then kind and sequence.
+func nameHitLess(a, b NameHit) bool {
+	if a.Match != b.Match {
+		return a.Match > b.Match
+	}
+	if len(a.Name) != len(b.Name) {
+		return len(a.Name) < len(b.Name)
+	}
+	if a.ID.Kind != b.ID.Kind {
+		return a.ID.Kind < b.ID.Kind
+	}
+	return a.ID.Seq < b.ID.Seq
 }
 
 // matchName grades how the folded name matches the folded query q (words = its words).
