@@ -55,8 +55,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/kgql/kgql/graph/webassets"
@@ -149,12 +147,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-type pageRef struct{ URL, Integrity string }
-
-func ref(name string) pageRef {
-	a := assetsByName[name]
-	return pageRef{URL: a.URLPath, Integrity: a.Integrity}
-}
+func ref(name string) webassets.Ref { return webassets.RefTo(assetsByName, name) }
 
 // pageConfig is the JSON read by kgql-explore.js.
 type pageConfig struct {
@@ -198,17 +191,11 @@ func (h *handler) render() {
 	if err != nil {
 		panic("explore: encoding page config: " + err.Error())
 	}
-	licences := []string{}
-	for name, a := range assetsByName {
-		if strings.HasPrefix(name, "LICENSE.") {
-			licences = append(licences, a.URLPath)
-		}
-	}
-	sort.Strings(licences)
+	licences := webassets.Licences(assetsByName)
 	var buf bytes.Buffer
 	err = pageTemplate.Execute(&buf, struct {
 		Title, Playground, Licence string
-		CSS, Cytoscape, JS         pageRef
+		CSS, Cytoscape, JS         webassets.Ref
 		Config                     template.JS
 	}{
 		Title:      h.opts.Title,
@@ -229,35 +216,5 @@ func (h *handler) render() {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.render)
 	p := r.URL.Path
-	var a *asset
-	switch {
-	case p == PagePath || p == PagePath+"/":
-	case strings.HasPrefix(p, AssetsPath):
-		if a = assetsByURL[p]; a == nil {
-			http.NotFound(w, r)
-			return
-		}
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
-	if a != nil {
-		webassets.Serve(w, r, a)
-		return
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Content-Security-Policy", webassets.CSP(r.Host))
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(h.page)
-	}
+	webassets.ServePage(w, r, p == PagePath || p == PagePath+"/", AssetsPath, assetsByURL, h.page)
 }

@@ -67,8 +67,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/kgql/kgql/graph/webassets"
@@ -141,16 +139,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-// pageRef is how the page template refers to an asset.
-type pageRef struct {
-	URL       string
-	Integrity string
-}
-
-func ref(name string) pageRef {
-	a := assetsByName[name]
-	return pageRef{URL: a.URLPath, Integrity: a.Integrity}
-}
+// ref is how the page template refers to an asset.
+func ref(name string) webassets.Ref { return webassets.RefTo(assetsByName, name) }
 
 // pageConfig is the JSON read by kgql-playground.js.
 type pageConfig struct {
@@ -215,19 +205,13 @@ func (h *handler) render() {
 
 	// <link rel="license"> for each third-party licence (browsers do not
 	// fetch these; they point readers and tools at the embedded texts).
-	licences := make([]string, 0, 3)
-	for name, a := range assetsByName {
-		if strings.HasPrefix(name, "LICENSE.") {
-			licences = append(licences, a.URLPath)
-		}
-	}
-	sort.Strings(licences)
+	licences := webassets.Licences(assetsByName)
 
 	var buf bytes.Buffer
 	err = pageTemplate.Execute(&buf, struct {
 		Title                                  string
-		GraphiQLCSS, PageCSS                   pageRef
-		React, ReactDOM, GraphiQLJS, Bootstrap pageRef
+		GraphiQLCSS, PageCSS                   webassets.Ref
+		React, ReactDOM, GraphiQLJS, Bootstrap webassets.Ref
 		Licences                               []string
 		Config                                 template.JS
 	}{
@@ -251,35 +235,5 @@ func (h *handler) render() {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.render)
 	p := r.URL.Path
-	var a *asset
-	switch {
-	case p == "/":
-	case strings.HasPrefix(p, AssetsPath):
-		if a = assetsByURL[p]; a == nil {
-			http.NotFound(w, r)
-			return
-		}
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
-	if a != nil {
-		webassets.Serve(w, r, a)
-		return
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Content-Security-Policy", webassets.CSP(r.Host, h.connectExtras...))
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(h.page)
-	}
+	webassets.ServePage(w, r, p == "/", AssetsPath, assetsByURL, h.page, h.connectExtras...)
 }

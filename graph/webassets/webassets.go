@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +100,65 @@ func (a *Asset) Gzip() []byte {
 		}
 	})
 	return a.gzipped
+}
+
+// Ref is how a page template refers to an asset: its URL and its Subresource Integrity value.
+type Ref struct{ URL, Integrity string }
+
+// RefTo is the Ref of the asset called name in byName.
+func RefTo(byName map[string]*Asset, name string) Ref {
+	a := byName[name]
+	return Ref{URL: a.URLPath, Integrity: a.Integrity}
+}
+
+// Licences returns the URL paths of the LICENSE.* files of byName, sorted.
+func Licences(byName map[string]*Asset) []string {
+	var out []string
+	for name, a := range byName {
+		if strings.HasPrefix(name, "LICENSE.") {
+			out = append(out, a.URLPath)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ServePage answers a request to a page's handler: the page when isPage, an asset when the path
+// is under prefix (404 for one that is not in byURL), 404 for anything else; GET and HEAD only
+// (405 otherwise). The page goes out with no-cache, the CSP (CSP(r.Host, extraConnect...)),
+// nosniff and no-referrer.
+func ServePage(w http.ResponseWriter, r *http.Request, isPage bool, prefix string, byURL map[string]*Asset, page []byte, extraConnect ...string) {
+	var a *Asset
+	switch {
+	case isPage:
+	case strings.HasPrefix(r.URL.Path, prefix):
+		if a = byURL[r.URL.Path]; a == nil {
+			http.NotFound(w, r)
+			return
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	if a != nil {
+		Serve(w, r, a)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Content-Security-Policy", CSP(r.Host, extraConnect...))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(page)
+	}
 }
 
 // Serve writes one asset with long-lived caching headers (its URL changes with its content).
