@@ -37,9 +37,8 @@ const memberQueue = 256
 
 // fanout is the set of shared subscriptions of one handler.
 type fanout struct {
-	mu      sync.Mutex
-	groups  map[string]*fanGroup
-	members int // over every group (metrics)
+	mu     sync.Mutex
+	groups map[string]*fanGroup
 }
 
 func newFanout() *fanout { return &fanout{groups: map[string]*fanGroup{}} }
@@ -49,7 +48,12 @@ func newFanout() *fanout { return &fanout{groups: map[string]*fanGroup{}} }
 func (f *fanout) shared() (groups, members int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.groups), f.members
+	for _, g := range f.groups {
+		g.mu.Lock()
+		members += len(g.members)
+		g.mu.Unlock()
+	}
+	return len(f.groups), members
 }
 
 // fanGroup is one shared subscription.
@@ -114,15 +118,12 @@ func (f *fanout) join(key string) (*fanGroup, bool) {
 
 // add makes m a member; false if the group has ended meanwhile.
 func (g *fanGroup) add(m *fanMember) bool {
-	g.f.mu.Lock()
-	defer g.f.mu.Unlock()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.done {
 		return false
 	}
 	g.members[m] = struct{}{}
-	g.f.members++
 	return true
 }
 
@@ -130,10 +131,7 @@ func (g *fanGroup) add(m *fanMember) bool {
 func (g *fanGroup) leave(m *fanMember) {
 	g.f.mu.Lock()
 	g.mu.Lock()
-	if _, was := g.members[m]; was {
-		delete(g.members, m)
-		g.f.members--
-	}
+	delete(g.members, m)
 	last := len(g.members) == 0 && !g.done // (a member dropped for falling behind left already)
 	if last {                              // under both locks: no one joins between the last leaving and the end
 		g.done = true
@@ -161,7 +159,6 @@ func (g *fanGroup) finish(end *gqlerror.Error) {
 		for m := range g.members {
 			close(m.events)
 		}
-		g.f.members -= len(g.members)
 		g.members = nil
 	}
 	g.mu.Unlock()
@@ -174,21 +171,14 @@ func (g *fanGroup) finish(end *gqlerror.Error) {
 // broadcast queues ev for every member; a member whose queue is full is dropped.
 func (g *fanGroup) broadcast(ev fanEvent) {
 	g.mu.Lock()
-	dropped := 0
+	defer g.mu.Unlock()
 	for m := range g.members {
 		select {
 		case m.events <- ev:
 		default:
 			m.lagOnce.Do(func() { close(m.behind) })
 			delete(g.members, m)
-			dropped++
 		}
-	}
-	g.mu.Unlock()
-	if dropped > 0 { // after g.mu: the lock order is f, then g
-		g.f.mu.Lock()
-		g.f.members -= dropped
-		g.f.mu.Unlock()
 	}
 }
 
