@@ -32,8 +32,8 @@ type nodeCache struct {
 
 	hits, misses atomic.Int64 // lookups of get, see Store.CacheStats
 
-	mu       sync.Mutex
-	cur, old map[ID]*Node
+	mu      sync.Mutex
+	records generations[ID, *Node]
 	// keys remembers which record owned an external key. An entry is only a hint: GetByKey
 	// checks that the record it names (read at the reader's snapshot) still has that key, and
 	// keys are unique, so a stale hint costs a lookup, never a wrong answer.
@@ -41,8 +41,45 @@ type nodeCache struct {
 	// folded holds the folded names (Node.names) of records the name search has checked, by
 	// record value: a *Node the read side hands out never changes, so its names are folded once,
 	// not once per query. Two generations, like the records.
-	foldCur, foldOld map[*Node][]string
+	folded generations[*Node, []string]
 }
+
+// generations is a map in two generations: lookups hit cur, then old (and move the entry to
+// cur); when cur holds half the limit, old is dropped and cur becomes old.
+type generations[K comparable, V any] struct{ cur, old map[K]V }
+
+// get looks k up, moving an entry of the old generation to the new one.
+func (g *generations[K, V]) get(k K, limit int) (V, bool) {
+	if v, ok := g.cur[k]; ok {
+		return v, true
+	}
+	v, ok := g.old[k]
+	if ok {
+		delete(g.old, k)
+		g.add(k, v, limit)
+	}
+	return v, ok
+}
+
+func (g *generations[K, V]) add(k K, v V, limit int) {
+	half := max(limit/2, 1)
+	if len(g.cur) >= half {
+		g.old, g.cur = g.cur, make(map[K]V, half)
+	}
+	if g.cur == nil {
+		g.cur = make(map[K]V, min(half, 1024))
+	}
+	g.cur[k] = v
+}
+
+func (g *generations[K, V]) delete(k K) {
+	delete(g.cur, k)
+	delete(g.old, k)
+}
+
+func (g *generations[K, V]) clear() { g.cur, g.old = nil, nil }
+
+func (g *generations[K, V]) len() int { return len(g.cur) + len(g.old) }
 
 func newNodeCache(size int) *nodeCache {
 	if size == 0 {
@@ -59,15 +96,9 @@ func (c *nodeCache) get(id ID) *Node {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n, ok := c.cur[id]; ok {
-		c.hits.Add(1)
-		return n
-	}
-	n, ok := c.old[id]
+	n, ok := c.records.get(id, c.max)
 	if ok {
 		c.hits.Add(1)
-		delete(c.old, id)
-		c.addLocked(id, n)
 	} else {
 		c.misses.Add(1)
 	}
@@ -90,18 +121,7 @@ func (c *nodeCache) put(epoch uint64, n *Node) {
 	if c.epoch.Load() != epoch {
 		return
 	}
-	c.addLocked(n.ID, n)
-}
-
-func (c *nodeCache) addLocked(id ID, n *Node) {
-	half := max(c.max/2, 1)
-	if len(c.cur) >= half {
-		c.old, c.cur = c.cur, make(map[ID]*Node, half)
-	}
-	if c.cur == nil {
-		c.cur = make(map[ID]*Node, min(half, 1024))
-	}
-	c.cur[id] = n
+	c.records.add(n.ID, n, c.max)
 }
 
 // names returns n.names(), folded once per record value while the cache keeps it (n must be a
@@ -111,33 +131,16 @@ func (c *nodeCache) names(n *Node) []string {
 		return n.names()
 	}
 	c.mu.Lock()
-	f, ok := c.foldCur[n]
-	if !ok {
-		if f, ok = c.foldOld[n]; ok {
-			delete(c.foldOld, n)
-			c.addFoldLocked(n, f)
-		}
-	}
+	f, ok := c.folded.get(n, c.max)
 	c.mu.Unlock()
 	if ok {
 		return f
 	}
 	f = n.names()
 	c.mu.Lock()
-	c.addFoldLocked(n, f)
+	c.folded.add(n, f, c.max)
 	c.mu.Unlock()
 	return f
-}
-
-func (c *nodeCache) addFoldLocked(n *Node, f []string) {
-	half := max(c.max/2, 1)
-	if len(c.foldCur) >= half {
-		c.foldOld, c.foldCur = c.foldCur, make(map[*Node][]string, half)
-	}
-	if c.foldCur == nil {
-		c.foldCur = make(map[*Node][]string, min(half, 1024))
-	}
-	c.foldCur[n] = f
 }
 
 // keyHint returns the record that last owned key, if the cache remembers one.
@@ -170,13 +173,12 @@ func (c *nodeCache) invalidate(ids []ID) {
 	defer c.mu.Unlock()
 	c.epoch.Add(1)
 	if ids == nil {
-		c.cur, c.old = nil, nil
-		c.foldCur, c.foldOld = nil, nil
+		c.records.clear()
+		c.folded.clear()
 		return
 	}
 	for _, id := range ids {
-		delete(c.cur, id)
-		delete(c.old, id)
+		c.records.delete(id)
 	}
 }
 
@@ -184,7 +186,7 @@ func (c *nodeCache) invalidate(ids []ID) {
 func (c *nodeCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.cur) + len(c.old)
+	return c.records.len()
 }
 
 // reader is one read transaction of the read paths, with the cache epoch taken before it began.

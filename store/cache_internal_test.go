@@ -25,8 +25,8 @@ func TestCacheFoldedNames(t *testing.T) {
 	for i := range 10 { // more values than the cache holds: the generations turn over
 		c.names(&Node{ID: ID{Kind: KindPerson, Seq: uint64(i + 2)}, Kind: KindPerson, Name: "P"})
 	}
-	if len(c.foldCur)+len(c.foldOld) > 4 {
-		t.Errorf("%d folded entries in a cache of 4", len(c.foldCur)+len(c.foldOld))
+	if n := c.folded.len(); n > 4 {
+		t.Errorf("%d folded entries in a cache of 4", n)
 	}
 	off := newNodeCache(-1)
 	if a, b := off.names(n), off.names(n); &a[0] == &b[0] || !slices.Equal(a, n.names()) {
