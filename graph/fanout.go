@@ -79,6 +79,7 @@ type fanMember struct {
 	behind  chan struct{} // closed when the group dropped it for falling behind
 	lagOnce sync.Once
 	resume  string // the cursor to resume from if nothing was sent yet
+	prefix  []byte // its next messages' start (nextPrefix)
 }
 
 // fanEvent is an event rendered once: the payload of its next message, and its cursor.
@@ -261,7 +262,7 @@ func afterWrite(seq uint64) string { return formatChangeCursor(seq, math.MaxInt3
 // group of key, starting it if it is the first; false when the operation must run on its own
 // (the group it joined could not start).
 func (s *wsSession) subscribeShared(ctx context.Context, key, id string, rc *graphql.OperationContext, release func()) bool {
-	m := &fanMember{id: id, events: make(chan fanEvent, memberQueue), behind: make(chan struct{})}
+	m := &fanMember{id: id, events: make(chan fanEvent, memberQueue), behind: make(chan struct{}), prefix: nextPrefix(id)}
 	if s.t.seq != nil {
 		m.resume = afterWrite(s.t.seq())
 	}
@@ -342,7 +343,7 @@ func (s *wsSession) serveMember(g *fanGroup, m *fanMember, stop context.CancelFu
 			if m.ctx.Err() != nil {
 				return
 			}
-			if s.sendNext(m.id, ev.payload) != nil {
+			if s.sendNext(m.prefix, ev.payload) != nil {
 				return
 			}
 			if ev.cursor != "" {

@@ -288,7 +288,7 @@ func (s *wsSession) subscribe(m wsMessage) bool {
 		if refused != nil {
 			stop()
 			payload, _ := wire(&graphql.Response{Errors: gqlerror.List{refused}}).encode()
-			return s.sendNext(m.ID, payload) == nil && s.send(wsMessage{ID: m.ID, Type: "complete"}) == nil
+			return s.sendNext(nextPrefix(m.ID), payload) == nil && s.send(wsMessage{ID: m.ID, Type: "complete"}) == nil
 		}
 		if s.subscribeShared(opCtx, key, m.ID, rc, release) {
 			stop() // the shared operation has contexts of its own
@@ -310,6 +310,7 @@ func (s *wsSession) subscribe(m wsMessage) bool {
 // first).
 func (s *wsSession) serveResponses(ctx context.Context, stop context.CancelFunc, id string, responses graphql.ResponseHandler, rctx context.Context, st *wsOpState) {
 	defer stop()
+	prefix := nextPrefix(id)
 	for {
 		resp := responses(rctx)
 		if ctx.Err() != nil {
@@ -323,7 +324,7 @@ func (s *wsSession) serveResponses(ctx context.Context, stop context.CancelFunc,
 			s.t.log.Error("websocket: encoding a result", "request_id", RequestID(ctx), "err", err)
 			break
 		}
-		if s.sendNext(id, payload) != nil {
+		if s.sendNext(prefix, payload) != nil {
 			return
 		}
 	}
@@ -333,15 +334,17 @@ func (s *wsSession) serveResponses(ctx context.Context, stop context.CancelFunc,
 	s.endOp(id, end)
 }
 
-// sendNext sends a next message around a payload already encoded.
-func (s *wsSession) sendNext(id string, payload []byte) error {
+// nextPrefix is the start of operation id's next messages, up to their payload.
+func nextPrefix(id string) []byte {
 	qid, _ := json.Marshal(id)
-	b := make([]byte, 0, len(payload)+len(qid)+32)
-	b = append(b, `{"id":`...)
-	b = append(b, qid...)
-	b = append(b, `,"type":"next","payload":`...)
-	b = append(b, payload...)
-	b = append(b, '}')
+	return append(append([]byte(`{"id":`), qid...), `,"type":"next","payload":`...)
+}
+
+// sendNext sends a next message around a payload already encoded; prefix is the operation's
+// nextPrefix (made once per operation, not once per event).
+func (s *wsSession) sendNext(prefix, payload []byte) error {
+	b := make([]byte, 0, len(prefix)+len(payload)+1)
+	b = append(append(append(b, prefix...), payload...), '}')
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	return s.conn.WriteRaw(b)
