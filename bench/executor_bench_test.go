@@ -25,7 +25,9 @@ import (
 //	taskset -c 1 go test ./bench -run XXX -bench ExecutorInterleaved -benchtime 300x -cpu 1
 //
 // It reports, per workload, ns and allocations per request of each, and the tuned/stock ratio.
-// KGQL_EXECUTOR=tuned (or stock) runs that one alone, for a CPU profile of it.
+// KGQL_EXECUTOR=planned (or tuned, or stock) runs that one alone, for a CPU profile of it.
+// "planned" is the default handler: the compiled read path (graph/plan.go), with the tuned
+// executor behind it; "tuned" is the tuned executor alone (graph.Options.NoPlans).
 func BenchmarkExecutorInterleaved(b *testing.B) {
 	s := storetest.Open(b)
 	if _, err := importer.ImportBytes(s, seed.NDJSON, "seed"); err != nil {
@@ -38,13 +40,19 @@ func BenchmarkExecutorInterleaved(b *testing.B) {
 	if _, err := importer.ImportBytes(s, buf.Bytes(), "gen"); err != nil {
 		b.Fatal(err)
 	}
-	hs := []http.Handler{graph.NewHandler(graph.Options{Store: s, StockExecutor: true}), graph.NewHandler(graph.Options{Store: s})}
-	names := []string{"stock", "tuned"}
+	hs := []http.Handler{
+		graph.NewHandler(graph.Options{Store: s, StockExecutor: true}),
+		graph.NewHandler(graph.Options{Store: s, NoPlans: true}),
+		graph.NewHandler(graph.Options{Store: s}),
+	}
+	names := []string{"stock", "tuned", "planned"}
 	switch os.Getenv("KGQL_EXECUTOR") {
 	case "stock":
 		hs, names = hs[:1], names[:1]
 	case "tuned":
-		hs, names = hs[1:], names[1:]
+		hs, names = hs[1:2], names[1:2]
+	case "planned":
+		hs, names = hs[2:], names[2:]
 	}
 	const batch = 100
 	for _, w := range []string{"typename", "point", "hop1", "hop2", "asmex"} {
@@ -69,8 +77,9 @@ func BenchmarkExecutorInterleaved(b *testing.B) {
 				b.ReportMetric(float64(spent[i].Nanoseconds())/n, "ns/req-"+name)
 				b.ReportMetric(float64(allocs[i])/n, "allocs/req-"+name)
 			}
-			if len(hs) == 2 {
+			if len(hs) == 3 {
 				b.ReportMetric(float64(spent[1])/float64(spent[0]), "ratio-tuned/stock")
+				b.ReportMetric(float64(spent[2])/float64(spent[0]), "ratio-planned/stock")
 			}
 		})
 	}

@@ -46,6 +46,7 @@ import (
 // opTuning is one operation's tuning state, in its context.
 type opTuning struct {
 	stock    bool // gqlgen's executor, untouched
+	noPlans  bool // no compiled read path (graph/plan.go): the tuned executor answers
 	deferred bool // the operation's text has @defer: gqlgen's groups are made
 	l        *loaders.Loaders
 }
@@ -70,8 +71,8 @@ func tuned(ctx context.Context) bool {
 }
 
 // newTuning is the tuning of an operation with that text.
-func newTuning(rawQuery string, stock bool, l *loaders.Loaders) *opTuning {
-	return &opTuning{stock: stock, deferred: strings.Contains(rawQuery, "@defer"), l: l}
+func newTuning(rawQuery string, stock, noPlans bool, l *loaders.Loaders) *opTuning {
+	return &opTuning{stock: stock, noPlans: noPlans, deferred: strings.Contains(rawQuery, "@defer"), l: l}
 }
 
 // marshalList stands for graphql.MarshalSliceConcurrently (same arguments, same result).

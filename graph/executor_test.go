@@ -35,8 +35,9 @@ import (
 // and @skip with literals and variables, arguments that fail in the middle of lists, nulls),
 // over the built-in dataset plus a generated graph of 3,000 people (the one bench/queries names).
 
-// diffServers are two handlers over one store: tuned and stock.
-type diffServers struct{ tuned, stock http.Handler }
+// diffServers are three handlers over one store: the compiled read path (graph/plan.go, with
+// the tuned executor behind it), the tuned executor alone, and gqlgen's as generated.
+type diffServers struct{ planned, tuned, stock http.Handler }
 
 func newDiffServers(t testing.TB) diffServers {
 	t.Helper()
@@ -51,7 +52,11 @@ func newDiffServers(t testing.TB) diffServers {
 	if _, err := importer.ImportBytes(s, buf.Bytes(), "gen"); err != nil {
 		t.Fatal(err)
 	}
-	return diffServers{tuned: graph.NewHandler(graph.Options{Store: s}), stock: graph.NewHandler(graph.Options{Store: s, StockExecutor: true})}
+	return diffServers{
+		planned: graph.NewHandler(graph.Options{Store: s}),
+		tuned:   graph.NewHandler(graph.Options{Store: s, NoPlans: true}),
+		stock:   graph.NewHandler(graph.Options{Store: s, StockExecutor: true}),
+	}
 }
 
 func diffPost(t testing.TB, h http.Handler, query string, vars map[string]any) (int, []byte) {
@@ -90,17 +95,25 @@ func diffDecode(t testing.TB, status int, body []byte) diffAnswer {
 	return a
 }
 
-// diffCompare answers q with both executors and fails on a difference; it returns the tuned
-// answer.
+// diffCompare answers q with the three and fails on a difference; it returns the answer of the
+// compiled path.
 func diffCompare(t testing.TB, d diffServers, name, q string, vars map[string]any) diffAnswer {
 	t.Helper()
-	ts, tb := diffPost(t, d.tuned, q, vars)
 	ss, sb := diffPost(t, d.stock, q, vars)
-	ta, sa := diffDecode(t, ts, tb), diffDecode(t, ss, sb)
-	if ta.status != sa.status || ta.data != sa.data || strings.Join(ta.errors, "\n") != strings.Join(sa.errors, "\n") || ta.extensions != sa.extensions {
-		t.Errorf("%s: the tuned executor answers otherwise than gqlgen's\nquery: %s\nvars: %v\ntuned (%d): %s\nstock (%d): %s", name, q, vars, ts, tb, ss, sb)
+	sa := diffDecode(t, ss, sb)
+	var out diffAnswer
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+	}{{"the tuned executor", d.tuned}, {"the compiled read path", d.planned}} {
+		ts, tb := diffPost(t, c.h, q, vars)
+		ta := diffDecode(t, ts, tb)
+		if ta.status != sa.status || ta.data != sa.data || strings.Join(ta.errors, "\n") != strings.Join(sa.errors, "\n") || ta.extensions != sa.extensions {
+			t.Errorf("%s: %s answers otherwise than gqlgen's executor\nquery: %s\nvars: %v\n%s (%d): %s\nstock (%d): %s", name, c.name, q, vars, c.name, ts, tb, ss, sb)
+		}
+		out = ta
 	}
-	return ta
+	return out
 }
 
 // diffCorpus is every fixed query: testdata's, the README's, bench/queries'.
@@ -139,6 +152,7 @@ func TestExecutorDifferential(t *testing.T) {
 
 func diffFixed(t *testing.T, d diffServers) {
 	n, withData := 0, 0
+	answered0, _ := graph.PlanCounts()
 	for name, q := range diffCorpus(t) {
 		trimmed := strings.TrimSpace(stripComments(q))
 		if strings.HasPrefix(trimmed, "mutation") || strings.HasPrefix(trimmed, "subscription") {
@@ -156,7 +170,13 @@ func diffFixed(t *testing.T, d diffServers) {
 	if n < 15 || withData < n/2 {
 		t.Fatalf("%d queries compared, %d with data: the corpus is not what it should be", n, withData)
 	}
-	t.Logf("%d fixed queries, %d with data", n, withData)
+	// The compiled path must answer the corpus, not give it all back: every query without an
+	// error and outside introspection is one it compiles.
+	answered1, _ := graph.PlanCounts()
+	if planned := answered1 - answered0; planned < int64(n/2) {
+		t.Fatalf("the compiled read path answered %d of %d queries", planned, n)
+	}
+	t.Logf("%d fixed queries, %d with data; the compiled read path answered %d", n, withData, answered1-answered0)
 }
 
 // stripComments drops # comments (outside strings, which the corpus does not mix with #).
@@ -185,6 +205,7 @@ func diffRandom(t *testing.T, d diffServers) {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
 	g := &queryGen{r: rand.New(rand.NewPCG(seedN, 7)), s: schema}
 	answered, errored, lists := 0, 0, 0
+	planned0, givenBack0 := graph.PlanCounts()
 	for i := range count {
 		q := g.query()
 		a := diffCompare(t, d, fmt.Sprintf("random query %d (seed %d)", i, seedN), q, map[string]any{"yes": true, "no": false})
@@ -205,7 +226,12 @@ func diffRandom(t *testing.T, d diffServers) {
 	if answered < count/2 || lists < count/4 || errored < count/20 {
 		t.Fatalf("of %d queries: %d answered, %d with lists of objects, %d with errors: the generator drifted", count, answered, lists, errored)
 	}
-	t.Logf("%d random queries: %d answered, %d with lists of objects, %d with errors", count, answered, lists, errored)
+	planned1, givenBack1 := graph.PlanCounts()
+	if planned := planned1 - planned0; planned < int64(count/3) {
+		t.Fatalf("the compiled read path answered %d of %d random queries", planned, count)
+	}
+	t.Logf("%d random queries: %d answered, %d with lists of objects, %d with errors; the compiled read path answered %d and gave %d back",
+		count, answered, lists, errored, planned1-planned0, givenBack1-givenBack0)
 }
 
 // queryGen writes random valid queries over the schema.

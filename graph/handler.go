@@ -56,6 +56,9 @@ type Options struct {
 	// StockExecutor answers with gqlgen's executor as generated, without kgql's tuning
 	// (graph/executor.go): the reference of the differential tests, and a way back.
 	StockExecutor bool
+	// NoPlans answers queries with the tuned executor only, without the compiled read path
+	// (graph/plan.go): the second reference of the differential tests.
+	NoPlans bool
 	// QueryCacheSize is how many parsed and validated queries are kept (LRU). Zero means 1000.
 	QueryCacheSize int
 	// MaxBodyBytes bounds a request body. Zero means 1 MiB.
@@ -306,7 +309,7 @@ func NewHandler(opts Options) http.Handler {
 	srv.AroundOperations(wsOperationLimits(admission))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		l := loaders.New(opts.Store)
-		ctx = withTuning(loaders.With(ctx, l), newTuning(graphql.GetOperationContext(ctx).RawQuery, opts.StockExecutor, l))
+		ctx = withTuning(loaders.With(ctx, l), newTuning(graphql.GetOperationContext(ctx).RawQuery, opts.StockExecutor, opts.NoPlans, l))
 		h := next(ctx)
 		if opts.Text == nil || opts.Text.Ready() || !strings.Contains(graphql.GetOperationContext(ctx).RawQuery, "search") {
 			return h

@@ -12,6 +12,7 @@
 //	graphql.MarshalSliceConcurrently(ctx, …)          → marshalList(ctx, …)
 //	deferred := graphql.NewDeferredGroup(ctx)           → deferred := newDeferredGroup(ctx, ec.OperationContext)
 //	out.ResolveConcurrently(ec.OperationContext, …)     → resolveField(ctx, out, ec.OperationContext, …)
+//	data = ec._Query(ctx, opCtx.Operation.SelectionSet) → data = ec.planQuery(ctx, …) (graph/plan.go)
 //
 // and one structural rule: a field whose resolver only reads the object (`return obj.F, nil` or
 // `return obj.F(), nil`), without middleware, whose value is marshalled by a marshaller that
@@ -27,6 +28,9 @@
 // chain and a recover around a read that cannot fail or panic, for a value whose marshaller
 // reads neither.
 //
+// It also writes plan_gen.go beside FILE: the field table of the compiled read path
+// (graph/plan.go), taken from the same generated code (see plan.go here).
+//
 // Usage: go run ./tunegen FILE
 package main
 
@@ -34,6 +38,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 )
 
@@ -43,6 +48,7 @@ var rules = []rule{
 	{"graphql.MarshalSliceConcurrently(ctx, ", "marshalList(ctx, "},
 	{"deferred := graphql.NewDeferredGroup(ctx)\n", "deferred := newDeferredGroup(ctx, ec.OperationContext)\n"},
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "resolveField(ctx, out, ec.OperationContext, &deferred, i,"},
+	{"\t\t\t\tdata = ec._Query(ctx, opCtx.Operation.SelectionSet)\n", "\t\t\t\tdata = ec.planQuery(ctx, opCtx.Operation.SelectionSet)\n"},
 }
 
 const marker = "// Tuned by graph/tunegen (see graph/executor.go).\n"
@@ -65,6 +71,18 @@ func main() {
 	}
 	if !bytes.Equal(out, src) {
 		if err := os.WriteFile(path, out, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "tunegen:", err)
+			os.Exit(1)
+		}
+	}
+	table, err := planTable(out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tunegen:", path+":", err)
+		os.Exit(1)
+	}
+	planPath := filepath.Join(filepath.Dir(path), "plan_gen.go")
+	if old, _ := os.ReadFile(planPath); !bytes.Equal(old, table) {
+		if err := os.WriteFile(planPath, table, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "tunegen:", err)
 			os.Exit(1)
 		}

@@ -42,3 +42,33 @@ func TestRewrite(t *testing.T) {
 		t.Error("a file without a rule's pattern was accepted")
 	}
 }
+
+// The committed plan table is the one the committed executor gives, and it has the fields the
+// compiled read path needs: plain reads, resolvers, batch resolvers.
+func TestPlanTable(t *testing.T) {
+	src, err := os.ReadFile("../generated.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := planTable(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("../plan_gen.go")
+	if err != nil || !bytes.Equal(table, committed) {
+		t.Fatalf("plan_gen.go is not what generated.go gives (err %v): run go generate ./...", err)
+	}
+	for _, want := range []string{
+		`{context: (*executionContext).fieldContext_Person_name, leaf: (*executionContext).planLeaf_Person_name, value: (*executionContext).planValue_Person_name}`,
+		`{context: (*executionContext).fieldContext_Organization_members, leaf: (*executionContext).planLeaf_Organization_members, batch: (*executionContext).planBatch_Organization_members}`,
+		"results, err := resolver.Members(ctx, parents, fc.Args[\"where\"].(map[string]any)",
+		"return ec.Resolvers.Position().Person(ctx, obj)",
+	} {
+		if !bytes.Contains(table, []byte(want)) {
+			t.Errorf("plan_gen.go lacks %s", want)
+		}
+	}
+	if bytes.Contains(table, []byte(`"Mutation.`)) || bytes.Contains(table, []byte(`"Subscription.`)) || bytes.Contains(table, []byte("introspection.")) {
+		t.Error("plan_gen.go holds fields a query does not read")
+	}
+}
