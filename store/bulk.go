@@ -143,8 +143,9 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 				}
 			}
 		}
+		tv := []byte(tokenValue(names))
 		for _, t := range tokens {
-			if err := setKey(appendStringIDKey(key(2+len(t)+idLen), tagToken, t, n.ID), nil); err != nil {
+			if err := setKey(appendStringIDKey(key(2+len(t)+idLen), tagToken, t, n.ID), tv); err != nil {
 				return err
 			}
 		}

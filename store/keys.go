@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
+	"unsafe"
 )
 
 // The key space. Every key starts with one tag byte; IDs are 9 bytes (kind, then sequence
@@ -17,7 +19,7 @@ const (
 	tagIn       byte = 'i' // i dst rel src           → empty
 	tagCount    byte = 'c' // c id dir rel kind       → uint64 count
 	tagName     byte = 'n' // n fold(name) 0 id       → empty
-	tagToken    byte = 't' // t token 0 id            → empty
+	tagToken    byte = 't' // t token 0 id            → the record's folded names (tokenValue)
 	tagExternal byte = 'x' // x namespace 0 key 0     → id
 	tagChange   byte = 'l' // l seq id                → empty: the change log
 )
@@ -127,10 +129,35 @@ func tokenKey(token string, id ID) []byte {
 // tokenPrefix: t prefix — tokens starting with prefix.
 func tokenPrefix(prefix string) []byte { return append([]byte{tagToken}, prefix...) }
 
+// tokenValue is the value of a record's token keys: its folded names (Node.names), 0-separated,
+// so that the name search ranks a candidate found by a word without reading its record. Token
+// keys written before they held names have an empty value (the search then reads the record;
+// Check accepts them).
+func tokenValue(names []string) string { return strings.Join(names, "\x00") }
+
+// tokenNames calls f with each name of a token key's value.
+func tokenNames(v string, f func(string)) {
+	for v != "" {
+		name, rest, _ := strings.Cut(v, "\x00")
+		f(name)
+		v = rest
+	}
+}
+
 // parseIndexKey returns the string and the ID of an n or t key.
 func parseIndexKey(key []byte) (string, ID) {
+	s, id := borrowIndexKey(key)
+	return strings.Clone(s), id
+}
+
+// borrowIndexKey is parseIndexKey with a string that shares key's bytes: valid only while they
+// are (an iterator's key until it moves).
+func borrowIndexKey(key []byte) (string, ID) {
 	i := bytes.IndexByte(key[1:], 0) + 1
-	return string(key[1:i]), idFrom(key[i+1:])
+	if i == 1 {
+		return "", idFrom(key[i+1:])
+	}
+	return unsafe.String(&key[1], i-1), idFrom(key[i+1:])
 }
 
 // externalKey: x namespace 0 key 0. The namespace is "" for user keys; natural identities of

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -362,7 +363,9 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 	}
 	words := strings.Fields(q)
 	best := map[ID]NameHit{}
-	consider := func(name string, id ID) {
+	// consider grades one name of record id; borrowed says that name's bytes are only valid
+	// during the call (a token key's value): a name kept is then copied.
+	consider := func(name string, id ID, borrowed bool) {
 		if len(kinds) > 0 && !hasKind(kinds, id.Kind) {
 			return
 		}
@@ -371,6 +374,9 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 			return
 		}
 		if h, ok := best[id]; !ok || m > h.Match || (m == h.Match && len(name) < len(h.Name)) {
+			if borrowed {
+				name = strings.Clone(name)
+			}
 			best[id] = NameHit{ID: id, Match: m, Name: name}
 		}
 	}
@@ -382,7 +388,8 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		p := namePrefix(q, false)
 		for it.Seek(p); it.ValidForPrefix(p) && read < searchCandidateCap; it.Next() {
 			read++
-			consider(parseIndexKey(it.Item().Key()))
+			name, id := borrowIndexKey(it.Item().Key())
+			consider(name, id, true)
 		}
 		// Contained and every-word matches: names with a word starting with the query's longest word.
 		longest := words[0]
@@ -395,12 +402,28 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		p = tokenPrefix(longest)
 		for it.Seek(p); it.ValidForPrefix(p) && read < 2*searchCandidateCap; it.Next() {
 			read++
-			_, id := parseIndexKey(it.Item().Key())
-			if len(kinds) == 0 || hasKind(kinds, id.Kind) { // the kind is in the ID: no read
-				ids = append(ids, id)
+			item := it.Item()
+			_, id := borrowIndexKey(item.Key())
+			if len(kinds) > 0 && !hasKind(kinds, id.Kind) { // the kind is in the ID: no read
+				continue
+			}
+			if h, ok := best[id]; ok && h.Match >= MatchPrefix {
+				continue
+			}
+			// The key's value holds the record's folded names (tokenValue): ranked from it.
+			if err := item.Value(func(v []byte) error {
+				if len(v) == 0 { // written before token keys held names: read the record
+					ids = append(ids, id)
+					return nil
+				}
+				tokenNames(unsafe.String(&v[0], len(v)), func(name string) { consider(name, id, true) })
+				return nil
+			}); err != nil {
+				return err
 			}
 		}
-		// Check those candidates against every name they have (through the read cache).
+		// Check the candidates whose token keys hold no names against every name they have
+		// (through the read cache).
 		for _, id := range ids {
 			if _, ok := best[id]; ok && best[id].Match >= MatchPrefix {
 				continue
@@ -413,7 +436,7 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 				return err
 			}
 			for _, name := range r.cache.names(n) {
-				consider(name, id)
+				consider(name, id, false)
 			}
 		}
 		return nil

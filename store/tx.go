@@ -278,10 +278,12 @@ func derivedKeys(n *Node) map[string]string {
 	for _, f := range n.names() {
 		out[string(nameKey(TruncateName(f), n.ID))] = ""
 	}
-	for _, f := range n.names() {
+	names := n.names()
+	tv := tokenValue(names)
+	for _, f := range names {
 		for _, t := range strings.Fields(f) {
 			if len(t) <= maxTokenLen {
-				out[string(tokenKey(t, n.ID))] = ""
+				out[string(tokenKey(t, n.ID))] = tv
 			}
 		}
 	}
