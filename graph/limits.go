@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -171,7 +173,7 @@ func applyLimits(srv *handler.Server, l Limits, maxComplexity int) *timeoutError
 		srv.SetParserTokenLimit(l.MaxTokens) // gqlgen's own parse agrees with ours
 	}
 	srv.Use(&shapeLimits{limits: l, cache: lru.New[docShape](shapeCacheSize)})
-	srv.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
+	srv.Use(newComplexityLimit(maxComplexity))
 	if l.QueryTimeout <= 0 {
 		return nil
 	}
@@ -419,22 +421,63 @@ func variablesSize(vars map[string]any, limit int) int {
 // ---------------------------------------------------------------------------------------------
 // Cost limit.
 
-// complexityLimit is gqlgen's FixedComplexityLimit (which also records the cost for
-// extension.GetComplexityStats) with kgql's refusal: QUERY_TOO_COMPLEX, limit "complexity", the
-// cost and the maximum.
-type complexityLimit struct{ *extension.ComplexityLimit }
+// complexityLimit is gqlgen's FixedComplexityLimit (it records the cost for
+// extension.GetComplexityStats, under the same extension name) with kgql's refusal:
+// QUERY_TOO_COMPLEX, limit "complexity", the cost and the maximum. The cost of an operation that
+// declares no variables depends on nothing else: it is computed once per operation (gqlgen's
+// query cache hands out one parsed document per query text) and kept, like the plans
+// (graph/plan.go); with variables it is computed every time, as gqlgen does.
+type complexityLimit struct {
+	*extension.ComplexityLimit
+	limit int
+	es    graphql.ExecutableSchema
 
-func (c complexityLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	err := c.ComplexityLimit.MutateOperationContext(ctx, op)
-	if err == nil {
+	mu    sync.Mutex
+	costs map[*ast.OperationDefinition]int
+}
+
+func newComplexityLimit(limit int) *complexityLimit {
+	return &complexityLimit{ComplexityLimit: extension.FixedComplexityLimit(limit), limit: limit}
+}
+
+// Validate keeps the schema the cost is computed over.
+func (c *complexityLimit) Validate(schema graphql.ExecutableSchema) error {
+	c.es = schema
+	return c.ComplexityLimit.Validate(schema)
+}
+
+// maxKeptCosts bounds the costs kept (emptied when full).
+const maxKeptCosts = 1000
+
+func (c *complexityLimit) cost(ctx context.Context, opCtx *graphql.OperationContext) int {
+	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+	if op == nil || len(op.VariableDefinitions) > 0 {
+		return complexity.Calculate(ctx, c.es, op, opCtx.Variables)
+	}
+	c.mu.Lock()
+	n, ok := c.costs[op]
+	c.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = complexity.Calculate(ctx, c.es, op, opCtx.Variables)
+	c.mu.Lock()
+	if c.costs == nil || len(c.costs) >= maxKeptCosts {
+		c.costs = map[*ast.OperationDefinition]int{}
+	}
+	c.costs[op] = n
+	c.mu.Unlock()
+	return n
+}
+
+func (c *complexityLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	cost := c.cost(ctx, op)
+	op.Stats.SetExtension(c.ExtensionName(), &extension.ComplexityStats{Complexity: cost, ComplexityLimit: c.limit})
+	if cost <= c.limit {
 		return nil
 	}
-	st := extension.GetComplexityStats(graphql.WithOperationContext(ctx, op))
-	if st == nil {
-		return err
-	}
-	return limitError("complexity", st.Complexity, st.ComplexityLimit,
-		fmt.Sprintf("the operation costs %d; at most %d is allowed (a list multiplies the cost of what it selects by its page size: ask for smaller pages or fewer nested lists)", st.Complexity, st.ComplexityLimit))
+	return limitError("complexity", cost, c.limit,
+		fmt.Sprintf("the operation costs %d; at most %d is allowed (a list multiplies the cost of what it selects by its page size: ask for smaller pages or fewer nested lists)", cost, c.limit))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -163,8 +163,18 @@ func TestLimitsEachLimit(t *testing.T) {
 		at, _, _ := limitsServer(t, graph.Options{Store: s, MaxComplexity: int(cost)})
 		at.mustDo(t, q, nil, nil)
 		over, _, _ := limitsServer(t, graph.Options{Store: s, MaxComplexity: int(cost) - 1})
-		data, errs = over.do(t, q, nil)
-		assertLimit(t, data, errs, "complexity", int(cost)-1, int(cost))
+		for range 3 { // the cost of an operation without variables is kept: the same each time
+			data, errs = over.do(t, q, nil)
+			assertLimit(t, data, errs, "complexity", int(cost)-1, int(cost))
+			at.mustDo(t, q, nil, nil)
+		}
+		// With variables the cost follows their values, request by request.
+		qv := `query($n: Int) { people(first: $n) { nodes { name positions { title } } } }`
+		for range 2 {
+			over.mustDo(t, qv, map[string]any{"n": 1}, nil)
+			data, errs = over.do(t, qv, map[string]any{"n": 3})
+			assertLimit(t, data, errs, "complexity", int(cost)-1, int(cost))
+		}
 	})
 }
 
