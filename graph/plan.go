@@ -344,10 +344,11 @@ type planGroup struct {
 // objects they hold. The write pass takes the child objects in the order the resolve pass put
 // them in the child groups, so it only counts (next).
 type planFieldValues struct {
-	vals     []any
-	child    *planGroup
-	children map[string]*planGroup
-	next     map[*planGroup]int
+	vals      []any
+	child     *planGroup
+	children  map[string]*planGroup
+	nextChild int                // the next object of child
+	next      map[*planGroup]int // the next object of each of children
 }
 
 // planRun is one run of a plan.
@@ -514,10 +515,11 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 
 // take returns the next object of the group for value v, in write order.
 func (fv *planFieldValues) take(fp *fieldPlan, v any) (*planGroup, int) {
-	g := fv.child
-	if g == nil {
-		g = fv.children[planTypeName(v)]
+	if fv.child != nil {
+		fv.nextChild++
+		return fv.child, fv.nextChild - 1
 	}
+	g := fv.children[planTypeName(v)]
 	if fv.next == nil {
 		fv.next = map[*planGroup]int{}
 	}

@@ -14,7 +14,8 @@ func (ec *executionContext) planValue_Aggregate_count(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_Aggregate_count(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Aggregate_count(ctx, field, o.(*model.Aggregate))
+	obj := o.(*model.Aggregate)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 
 func (ec *executionContext) planValue_Aggregate_buckets(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -32,7 +33,8 @@ func (ec *executionContext) planValue_AggregateBucket_key(ctx context.Context, f
 }
 
 func (ec *executionContext) planLeaf_AggregateBucket_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._AggregateBucket_key(ctx, field, o.(*model.AggregateBucket))
+	obj := o.(*model.AggregateBucket)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 
 func (ec *executionContext) planValue_AggregateBucket_keys(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -68,7 +70,8 @@ func (ec *executionContext) planValue_AggregateBucket_count(ctx context.Context,
 }
 
 func (ec *executionContext) planLeaf_AggregateBucket_count(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._AggregateBucket_count(ctx, field, o.(*model.AggregateBucket))
+	obj := o.(*model.AggregateBucket)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 
 func (ec *executionContext) planValue_Citation_source(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -86,7 +89,8 @@ func (ec *executionContext) planValue_Citation_excerpt(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_Citation_excerpt(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Citation_excerpt(ctx, field, o.(*model.Citation))
+	obj := o.(*model.Citation)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Excerpt)
 }
 
 func (ec *executionContext) planValue_DeletePayload_deleted(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -113,7 +117,8 @@ func (ec *executionContext) planValue_DeletedRecord_id(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._DeletedRecord_id(ctx, field, o.(*model.DeletedRecord))
+	obj := o.(*model.DeletedRecord)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 }
 
 func (ec *executionContext) planValue_DeletedRecord_type(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -122,7 +127,8 @@ func (ec *executionContext) planValue_DeletedRecord_type(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_type(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._DeletedRecord_type(ctx, field, o.(*model.DeletedRecord))
+	obj := o.(*model.DeletedRecord)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Type)
 }
 
 func (ec *executionContext) planValue_DeletedRecord_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -131,7 +137,8 @@ func (ec *executionContext) planValue_DeletedRecord_key(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._DeletedRecord_key(ctx, field, o.(*model.DeletedRecord))
+	obj := o.(*model.DeletedRecord)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key)
 }
 
 func (ec *executionContext) planValue_DeletedRecord_label(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -140,7 +147,8 @@ func (ec *executionContext) planValue_DeletedRecord_label(ctx context.Context, f
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_label(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._DeletedRecord_label(ctx, field, o.(*model.DeletedRecord))
+	obj := o.(*model.DeletedRecord)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Label)
 }
 
 func (ec *executionContext) planValue_Event_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -149,7 +157,8 @@ func (ec *executionContext) planValue_Event_id(ctx context.Context, field graphq
 }
 
 func (ec *executionContext) planLeaf_Event_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_id(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Event_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -158,7 +167,8 @@ func (ec *executionContext) planValue_Event_key(ctx context.Context, field graph
 }
 
 func (ec *executionContext) planLeaf_Event_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_key(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Event_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -167,7 +177,8 @@ func (ec *executionContext) planValue_Event_name(ctx context.Context, field grap
 }
 
 func (ec *executionContext) planLeaf_Event_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_name(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name())
 }
 
 func (ec *executionContext) planValue_Event_aliases(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -185,7 +196,8 @@ func (ec *executionContext) planValue_Event_description(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_Event_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_description(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
 }
 
 func (ec *executionContext) planValue_Event_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -335,7 +347,8 @@ func (ec *executionContext) planValue_EventEdge_cursor(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_EventEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._EventEdge_cursor(ctx, field, o.(*model.Edge[*model.Event]))
+	obj := o.(*model.Edge[*model.Event])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_EventEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -371,7 +384,8 @@ func (ec *executionContext) planValue_GraphEdge_label(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_GraphEdge_label(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._GraphEdge_label(ctx, field, o.(*model.GraphEdge))
+	obj := o.(*model.GraphEdge)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Label)
 }
 
 func (ec *executionContext) planValue_GraphEdge_via(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -389,7 +403,8 @@ func (ec *executionContext) planValue_GraphPath_length(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_GraphPath_length(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._GraphPath_length(ctx, field, o.(*model.GraphPath))
+	obj := o.(*model.GraphPath)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Length)
 }
 
 func (ec *executionContext) planValue_GraphPath_nodes(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -416,7 +431,8 @@ func (ec *executionContext) planValue_ImportResult_records(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_ImportResult_records(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._ImportResult_records(ctx, field, o.(*model.ImportResult))
+	obj := o.(*model.ImportResult)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Records)
 }
 
 func (ec *executionContext) planValue_ImportResult_created(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -425,7 +441,8 @@ func (ec *executionContext) planValue_ImportResult_created(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_ImportResult_created(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._ImportResult_created(ctx, field, o.(*model.ImportResult))
+	obj := o.(*model.ImportResult)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Created)
 }
 
 func (ec *executionContext) planValue_ImportResult_updated(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -434,7 +451,8 @@ func (ec *executionContext) planValue_ImportResult_updated(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_ImportResult_updated(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._ImportResult_updated(ctx, field, o.(*model.ImportResult))
+	obj := o.(*model.ImportResult)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Updated)
 }
 
 func (ec *executionContext) planValue_ImportResult_unchanged(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -443,7 +461,8 @@ func (ec *executionContext) planValue_ImportResult_unchanged(ctx context.Context
 }
 
 func (ec *executionContext) planLeaf_ImportResult_unchanged(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._ImportResult_unchanged(ctx, field, o.(*model.ImportResult))
+	obj := o.(*model.ImportResult)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Unchanged)
 }
 
 func (ec *executionContext) planValue_ImportResult_byType(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -461,7 +480,8 @@ func (ec *executionContext) planValue_NodeChange_change(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_NodeChange_change(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._NodeChange_change(ctx, field, o.(*model.NodeChange))
+	obj := o.(*model.NodeChange)
+	return ec.marshalNChangeKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐChangeKind(ctx, field.Selections, obj.Change)
 }
 
 func (ec *executionContext) planValue_NodeChange_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -479,7 +499,8 @@ func (ec *executionContext) planValue_NodeChange_id(ctx context.Context, field g
 }
 
 func (ec *executionContext) planLeaf_NodeChange_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._NodeChange_id(ctx, field, o.(*model.NodeChange))
+	obj := o.(*model.NodeChange)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 }
 
 func (ec *executionContext) planValue_NodeChange_kind(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -488,7 +509,8 @@ func (ec *executionContext) planValue_NodeChange_kind(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_NodeChange_kind(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._NodeChange_kind(ctx, field, o.(*model.NodeChange))
+	obj := o.(*model.NodeChange)
+	return ec.marshalNRecordType2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRecordType(ctx, field.Selections, obj.Kind)
 }
 
 func (ec *executionContext) planValue_NodeChange_cursor(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -497,7 +519,8 @@ func (ec *executionContext) planValue_NodeChange_cursor(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_NodeChange_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._NodeChange_cursor(ctx, field, o.(*model.NodeChange))
+	obj := o.(*model.NodeChange)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_Organization_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -506,7 +529,8 @@ func (ec *executionContext) planValue_Organization_id(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_Organization_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_id(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Organization_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -515,7 +539,8 @@ func (ec *executionContext) planValue_Organization_key(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_Organization_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_key(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Organization_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -524,7 +549,8 @@ func (ec *executionContext) planValue_Organization_name(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_Organization_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_name(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name())
 }
 
 func (ec *executionContext) planValue_Organization_aliases(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -542,7 +568,8 @@ func (ec *executionContext) planValue_Organization_description(ctx context.Conte
 }
 
 func (ec *executionContext) planLeaf_Organization_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_description(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
 }
 
 func (ec *executionContext) planValue_Organization_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -560,7 +587,8 @@ func (ec *executionContext) planValue_Organization_acronym(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_Organization_acronym(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_acronym(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Acronym())
 }
 
 func (ec *executionContext) planValue_Organization_kind(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -569,7 +597,8 @@ func (ec *executionContext) planValue_Organization_kind(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_Organization_kind(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Organization_kind(ctx, field, o.(*model.Organization))
+	obj := o.(*model.Organization)
+	return ec.marshalNOrganizationKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐOrganizationKind(ctx, field.Selections, obj.Kind())
 }
 
 func (ec *executionContext) planValue_Organization_parent(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -685,7 +714,8 @@ func (ec *executionContext) planValue_OrganizationEdge_cursor(ctx context.Contex
 }
 
 func (ec *executionContext) planLeaf_OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._OrganizationEdge_cursor(ctx, field, o.(*model.Edge[*model.Organization]))
+	obj := o.(*model.Edge[*model.Organization])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -703,7 +733,8 @@ func (ec *executionContext) planValue_PageInfo_hasNextPage(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PageInfo_hasNextPage(ctx, field, o.(*model.PageInfo))
+	obj := o.(*model.PageInfo)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 }
 
 func (ec *executionContext) planValue_PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -712,7 +743,8 @@ func (ec *executionContext) planValue_PageInfo_hasPreviousPage(ctx context.Conte
 }
 
 func (ec *executionContext) planLeaf_PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PageInfo_hasPreviousPage(ctx, field, o.(*model.PageInfo))
+	obj := o.(*model.PageInfo)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
 }
 
 func (ec *executionContext) planValue_PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -721,7 +753,8 @@ func (ec *executionContext) planValue_PageInfo_startCursor(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PageInfo_startCursor(ctx, field, o.(*model.PageInfo))
+	obj := o.(*model.PageInfo)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor)
 }
 
 func (ec *executionContext) planValue_PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -730,7 +763,8 @@ func (ec *executionContext) planValue_PageInfo_endCursor(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PageInfo_endCursor(ctx, field, o.(*model.PageInfo))
+	obj := o.(*model.PageInfo)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
 }
 
 func (ec *executionContext) planValue_Participation_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -739,7 +773,8 @@ func (ec *executionContext) planValue_Participation_id(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_Participation_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Participation_id(ctx, field, o.(*model.Participation))
+	obj := o.(*model.Participation)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Participation_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -748,7 +783,8 @@ func (ec *executionContext) planValue_Participation_key(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_Participation_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Participation_key(ctx, field, o.(*model.Participation))
+	obj := o.(*model.Participation)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Participation_person(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -775,7 +811,8 @@ func (ec *executionContext) planValue_Participation_role(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Participation_role(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Participation_role(ctx, field, o.(*model.Participation))
+	obj := o.(*model.Participation)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Role())
 }
 
 func (ec *executionContext) planValue_Participation_description(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -784,7 +821,8 @@ func (ec *executionContext) planValue_Participation_description(ctx context.Cont
 }
 
 func (ec *executionContext) planLeaf_Participation_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Participation_description(ctx, field, o.(*model.Participation))
+	obj := o.(*model.Participation)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
 }
 
 func (ec *executionContext) planValue_Participation_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -802,7 +840,8 @@ func (ec *executionContext) planValue_Person_id(ctx context.Context, field graph
 }
 
 func (ec *executionContext) planLeaf_Person_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Person_id(ctx, field, o.(*model.Person))
+	obj := o.(*model.Person)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Person_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -811,7 +850,8 @@ func (ec *executionContext) planValue_Person_key(ctx context.Context, field grap
 }
 
 func (ec *executionContext) planLeaf_Person_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Person_key(ctx, field, o.(*model.Person))
+	obj := o.(*model.Person)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Person_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -820,7 +860,8 @@ func (ec *executionContext) planValue_Person_name(ctx context.Context, field gra
 }
 
 func (ec *executionContext) planLeaf_Person_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Person_name(ctx, field, o.(*model.Person))
+	obj := o.(*model.Person)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name())
 }
 
 func (ec *executionContext) planValue_Person_aliases(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -838,7 +879,8 @@ func (ec *executionContext) planValue_Person_description(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Person_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Person_description(ctx, field, o.(*model.Person))
+	obj := o.(*model.Person)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
 }
 
 func (ec *executionContext) planValue_Person_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -946,7 +988,8 @@ func (ec *executionContext) planValue_PersonEdge_cursor(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PersonEdge_cursor(ctx, field, o.(*model.Edge[*model.Person]))
+	obj := o.(*model.Edge[*model.Person])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_PersonEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -964,7 +1007,8 @@ func (ec *executionContext) planValue_Position_id(ctx context.Context, field gra
 }
 
 func (ec *executionContext) planLeaf_Position_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Position_id(ctx, field, o.(*model.Position))
+	obj := o.(*model.Position)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Position_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -973,7 +1017,8 @@ func (ec *executionContext) planValue_Position_key(ctx context.Context, field gr
 }
 
 func (ec *executionContext) planLeaf_Position_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Position_key(ctx, field, o.(*model.Position))
+	obj := o.(*model.Position)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Position_person(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1000,7 +1045,8 @@ func (ec *executionContext) planValue_Position_title(ctx context.Context, field 
 }
 
 func (ec *executionContext) planLeaf_Position_title(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Position_title(ctx, field, o.(*model.Position))
+	obj := o.(*model.Position)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title())
 }
 
 func (ec *executionContext) planValue_Position_region(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1081,7 +1127,8 @@ func (ec *executionContext) planValue_PositionEdge_cursor(ctx context.Context, f
 }
 
 func (ec *executionContext) planLeaf_PositionEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._PositionEdge_cursor(ctx, field, o.(*model.Edge[*model.Position]))
+	obj := o.(*model.Edge[*model.Position])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_PositionEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1270,7 +1317,8 @@ func (ec *executionContext) planValue_Region_id(ctx context.Context, field graph
 }
 
 func (ec *executionContext) planLeaf_Region_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_id(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Region_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1279,7 +1327,8 @@ func (ec *executionContext) planValue_Region_key(ctx context.Context, field grap
 }
 
 func (ec *executionContext) planLeaf_Region_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_key(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Region_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1288,7 +1337,8 @@ func (ec *executionContext) planValue_Region_name(ctx context.Context, field gra
 }
 
 func (ec *executionContext) planLeaf_Region_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_name(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name())
 }
 
 func (ec *executionContext) planValue_Region_aliases(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1306,7 +1356,8 @@ func (ec *executionContext) planValue_Region_description(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Region_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_description(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
 }
 
 func (ec *executionContext) planValue_Region_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1324,7 +1375,8 @@ func (ec *executionContext) planValue_Region_code(ctx context.Context, field gra
 }
 
 func (ec *executionContext) planLeaf_Region_code(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_code(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code())
 }
 
 func (ec *executionContext) planValue_Region_kind(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1333,7 +1385,8 @@ func (ec *executionContext) planValue_Region_kind(ctx context.Context, field gra
 }
 
 func (ec *executionContext) planLeaf_Region_kind(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Region_kind(ctx, field, o.(*model.Region))
+	obj := o.(*model.Region)
+	return ec.marshalNRegionKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐRegionKind(ctx, field.Selections, obj.Kind())
 }
 
 func (ec *executionContext) planValue_Region_parent(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1440,7 +1493,8 @@ func (ec *executionContext) planValue_RegionEdge_cursor(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._RegionEdge_cursor(ctx, field, o.(*model.Edge[*model.Region]))
+	obj := o.(*model.Edge[*model.Region])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_RegionEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1476,7 +1530,8 @@ func (ec *executionContext) planValue_SearchHit_match(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_SearchHit_match(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._SearchHit_match(ctx, field, o.(*model.SearchHit))
+	obj := o.(*model.SearchHit)
+	return ec.marshalNMatchKind2githubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐMatchKind(ctx, field.Selections, obj.Match)
 }
 
 func (ec *executionContext) planValue_SearchHit_snippet(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1485,7 +1540,8 @@ func (ec *executionContext) planValue_SearchHit_snippet(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_SearchHit_snippet(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._SearchHit_snippet(ctx, field, o.(*model.SearchHit))
+	obj := o.(*model.SearchHit)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Snippet)
 }
 
 func (ec *executionContext) planValue_Source_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1494,7 +1550,8 @@ func (ec *executionContext) planValue_Source_id(ctx context.Context, field graph
 }
 
 func (ec *executionContext) planLeaf_Source_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_id(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Source_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1503,7 +1560,8 @@ func (ec *executionContext) planValue_Source_key(ctx context.Context, field grap
 }
 
 func (ec *executionContext) planLeaf_Source_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_key(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Source_title(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1512,7 +1570,8 @@ func (ec *executionContext) planValue_Source_title(ctx context.Context, field gr
 }
 
 func (ec *executionContext) planLeaf_Source_title(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_title(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title())
 }
 
 func (ec *executionContext) planValue_Source_publisher(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1530,7 +1589,8 @@ func (ec *executionContext) planValue_Source_author(ctx context.Context, field g
 }
 
 func (ec *executionContext) planLeaf_Source_author(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_author(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Author())
 }
 
 func (ec *executionContext) planValue_Source_publishedAt(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1548,7 +1608,8 @@ func (ec *executionContext) planValue_Source_url(ctx context.Context, field grap
 }
 
 func (ec *executionContext) planLeaf_Source_url(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_url(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.URL())
 }
 
 func (ec *executionContext) planValue_Source_language(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1557,7 +1618,8 @@ func (ec *executionContext) planValue_Source_language(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_Source_language(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_language(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Language())
 }
 
 func (ec *executionContext) planValue_SourceConnection_edges(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1602,7 +1664,8 @@ func (ec *executionContext) planValue_SourceEdge_cursor(ctx context.Context, fie
 }
 
 func (ec *executionContext) planLeaf_SourceEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._SourceEdge_cursor(ctx, field, o.(*model.Edge[*model.Source]))
+	obj := o.(*model.Edge[*model.Source])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_SourceEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1620,7 +1683,8 @@ func (ec *executionContext) planValue_Statement_id(ctx context.Context, field gr
 }
 
 func (ec *executionContext) planLeaf_Statement_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Statement_id(ctx, field, o.(*model.Statement))
+	obj := o.(*model.Statement)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
 }
 
 func (ec *executionContext) planValue_Statement_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1629,7 +1693,8 @@ func (ec *executionContext) planValue_Statement_key(ctx context.Context, field g
 }
 
 func (ec *executionContext) planLeaf_Statement_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Statement_key(ctx, field, o.(*model.Statement))
+	obj := o.(*model.Statement)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key())
 }
 
 func (ec *executionContext) planValue_Statement_text(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1638,7 +1703,8 @@ func (ec *executionContext) planValue_Statement_text(ctx context.Context, field 
 }
 
 func (ec *executionContext) planLeaf_Statement_text(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Statement_text(ctx, field, o.(*model.Statement))
+	obj := o.(*model.Statement)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Text())
 }
 
 func (ec *executionContext) planValue_Statement_language(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1647,7 +1713,8 @@ func (ec *executionContext) planValue_Statement_language(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Statement_language(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Statement_language(ctx, field, o.(*model.Statement))
+	obj := o.(*model.Statement)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Language())
 }
 
 func (ec *executionContext) planValue_Statement_speaker(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1745,7 +1812,8 @@ func (ec *executionContext) planValue_StatementEdge_cursor(ctx context.Context, 
 }
 
 func (ec *executionContext) planLeaf_StatementEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._StatementEdge_cursor(ctx, field, o.(*model.Edge[*model.Statement]))
+	obj := o.(*model.Edge[*model.Statement])
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 
 func (ec *executionContext) planValue_StatementEdge_node(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1781,7 +1849,8 @@ func (ec *executionContext) planValue_Subgraph_truncated(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Subgraph_truncated(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Subgraph_truncated(ctx, field, o.(*model.Subgraph))
+	obj := o.(*model.Subgraph)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Truncated)
 }
 
 func (ec *executionContext) planValue_TypeCount_type(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1790,7 +1859,8 @@ func (ec *executionContext) planValue_TypeCount_type(ctx context.Context, field 
 }
 
 func (ec *executionContext) planLeaf_TypeCount_type(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._TypeCount_type(ctx, field, o.(*model.TypeCount))
+	obj := o.(*model.TypeCount)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Type)
 }
 
 func (ec *executionContext) planValue_TypeCount_count(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1799,7 +1869,8 @@ func (ec *executionContext) planValue_TypeCount_count(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_TypeCount_count(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._TypeCount_count(ctx, field, o.(*model.TypeCount))
+	obj := o.(*model.TypeCount)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 
 // planFields are the fields of the compiled read path, by "Type.field".

@@ -36,6 +36,7 @@ type planEntry struct {
 	objType       string // "" for Query's fields
 	context       string // the fieldContext_ function
 	value         string // the closure's body (not for batch fields)
+	direct        string // the marshalling of a field answered directly (main.go's rule), or ""
 	batch         *batchCall
 }
 
@@ -105,6 +106,9 @@ func planTable(src []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%s: no field context call", name)
 		}
 		e.context = strings.TrimPrefix(text(fcCall.Fun), "ec.")
+		if ifs, ok := fd.Body.List[0].(*ast.IfStmt); ok && text(ifs.Cond) == "tuned(ctx)" && len(ifs.Body.List) == 1 {
+			e.direct = text(ifs.Body.List[0]) // return ec.marshal…(ctx, field.Selections, obj.F)
+		}
 		body := valLit.Body
 		e.value = "\t" + strings.TrimSpace(string(src[fset.Position(body.Lbrace).Offset+1:fset.Position(body.Rbrace).Offset])) + "\n"
 		if strings.TrimSpace(e.value) == fmt.Sprintf("return ec.resolveBatch_%s_%s(ctx, field, obj)", e.object, e.field) {
@@ -184,7 +188,11 @@ func writePlanTable(file *ast.File, entries []planEntry) ([]byte, error) {
 		} else {
 			w("\nfunc (ec *executionContext) planValue_%s(ctx context.Context, field graphql.CollectedField, o any) (any, error) {\n%s%s}\n", id, obj(e.value), e.value)
 		}
-		if e.objType == "" {
+		if e.direct != "" && e.objType != "" {
+			// A field main.go's rule answers directly: the same marshalling, without the test of
+			// the operation's tuning (a plan runs only in a tuned operation).
+			w("\nfunc (ec *executionContext) planLeaf_%s(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {\n%s\t%s\n}\n", id, obj(e.direct), e.direct)
+		} else if e.objType == "" {
 			w("\nfunc (ec *executionContext) planLeaf_%s(ctx context.Context, field graphql.CollectedField, _ any) graphql.Marshaler {\n\treturn ec._%s(ctx, field)\n}\n", id, id)
 		} else {
 			w("\nfunc (ec *executionContext) planLeaf_%s(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {\n\treturn ec._%s(ctx, field, o.(%s))\n}\n", id, id, e.objType)
