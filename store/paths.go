@@ -18,11 +18,16 @@ import (
 // its organization, region or event: the edge's Via. Every other edge is a relation held by one of
 // its two ends (a statement's speaker, an event's organizer…) and has no Via.
 //
-// A walk reads one BFS level per read transaction: for every node of the level, a key-only scan of
-// the o or i adjacency prefix of each relation its labels allow (one seek per relation and
-// direction, from the first neighbour kind wanted to the last: neighbours are in kind order), plus, for a reified edge, a key-only scan of the Position's or Participation's
-// own o keys to find its other end. No record is decoded (reading the Position's record instead
-// measured 2.4 times slower). Walks are bounded in nodes visited and in time (WalkLimits); hitting
+// A walk reads one BFS level per read transaction, with one iterator: for every node of the level,
+// a scan (no value prefetch) of the o or i adjacency prefix of each relation its labels allow (one
+// seek per relation and direction, from the first neighbour kind wanted to the last: neighbours are
+// in kind order). A reified edge is found in that same scan: the in-key of a Position's or
+// Participation's link holds, as its value, the records that Position or Participation joins
+// (endsValue, keys.go), so the other end is read there — one range scan per node, however many
+// memberships a large organization has, instead of one seek per membership (which cost most of a
+// 4-hop walk at 1M nodes, BENCHMARKS.md). An in-key written before ends values existed has an empty
+// value; for it the walk falls back to a key-only scan of the Position's or Participation's own o
+// keys. No record is decoded. Walks are bounded in nodes visited and in time (WalkLimits); hitting
 // a bound is a *LimitError, never a silently partial answer. Each level is its own snapshot: under
 // concurrent writes a walk may combine edges read at different moments.
 
@@ -670,14 +675,22 @@ func (w *walk) expand(level []ID, visit func(PathEdge) error) error {
 					switch {
 					case r == nil || r.labels()&w.labels == 0:
 					case r.far != nil:
-						vias = append(vias, reified{v, r})
+						// A reified edge: its other ends are in the in-key's value (endsValue)…
+						ok, err := w.visitEnds(u, v, r, it.Item(), visit)
+						if err != nil {
+							return err
+						}
+						if !ok { // …unless the key was written before ends values existed
+							vias = append(vias, reified{v, r})
+						}
 					default:
 						if err := visit(PathEdge{From: u, To: v, Label: r.label}); err != nil {
 							return err
 						}
 					}
 				}
-				// A reified edge: the other end is what the Position or Participation points at.
+				// A reified edge without ends in its in-key: the other end is what the Position or
+				// Participation points at, read from its out-keys.
 				for _, x := range vias {
 					for _, f := range x.r.far {
 						if !w.labels.Has(f.label) {
@@ -699,6 +712,33 @@ func (w *walk) expand(level []ID, visit func(PathEdge) error) error {
 		}
 		return nil
 	})
+}
+
+// visitEnds visits the edges from u through the Position or Participation via (reached by an
+// in-key of rule r, the item) to its other ends, read from the item's value (endsValue). It
+// reports false, visiting nothing, when the value holds no ends.
+func (w *walk) visitEnds(u, via ID, r *rule, item *badger.Item, visit func(PathEdge) error) (bool, error) {
+	found := false
+	err := item.Value(func(ends []byte) error {
+		if found = validEnds(ends); !found {
+			return nil
+		}
+		for _, f := range r.far {
+			if !w.labels.Has(f.label) {
+				continue
+			}
+			for e := ends; len(e) > 0; e = e[endLen:] {
+				if Rel(e[0]) != f.rel {
+					continue
+				}
+				if err := visit(PathEdge{From: u, To: idFrom(e[1:endLen]), Label: f.label, Via: via}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return found, err
 }
 
 // enumeratePaths lists up to first shortest paths from `from` to `to`, in order, once the two
