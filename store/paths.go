@@ -27,9 +27,11 @@ import (
 // memberships a large organization has, instead of one seek per membership (which cost most of a
 // 4-hop walk at 1M nodes, BENCHMARKS.md). An in-key written before ends values existed has an empty
 // value; for it the walk falls back to a key-only scan of the Position's or Participation's own o
-// keys. No record is decoded. Walks are bounded in nodes visited and in time (WalkLimits); hitting
-// a bound is a *LimitError, never a silently partial answer. Each level is its own snapshot: under
-// concurrent writes a walk may combine edges read at different moments.
+// keys. No record is decoded. The edges into each new level are kept in one list per level; only
+// enumeratePaths indexes them, for the nodes on shortest paths. Walks are bounded in nodes visited
+// and in time (WalkLimits); hitting a bound is a *LimitError, never a silently partial answer. Each
+// level is its own snapshot: under concurrent writes a walk may combine edges read at different
+// moments.
 
 // Label names an edge of the path graph. Its values are those of the schema's PathLabel enum.
 type Label byte
@@ -289,7 +291,9 @@ func (s *Store) ShortestPaths(ctx context.Context, q PathQuery) ([]Path, error) 
 		if len(side.frontier) == 0 {
 			return nil, nil // that side's component is exhausted: no path at all
 		}
-		next, err := w.step(side)
+		// The level that reaches MaxDepth is never expanded: it need not be sorted.
+		last := fwd.depth+bwd.depth+1 == q.MaxDepth
+		next, err := w.step(side, !last)
 		if err != nil {
 			return nil, err
 		}
@@ -300,6 +304,7 @@ func (s *Store) ShortestPaths(ctx context.Context, q PathQuery) ([]Path, error) 
 			}
 		}
 		if len(meet) > 0 {
+			slices.SortFunc(meet, ID.Compare)
 			return enumeratePaths(q.From, q.To, fwd, bwd, meet, max(q.First, 1)), nil
 		}
 	}
@@ -470,23 +475,26 @@ func (w *walk) ctxErr() error {
 }
 
 // bfsSide is one side of a bidirectional search: the distance of every node it discovered from
-// its root, and for every node the edges that reached it from the level before (oriented away
-// from the root).
+// its root, and per level d the edges that reached a node of level d from level d-1 (oriented
+// away from the root; in[0] is empty), in one list per level rather than per node: most nodes
+// are on no shortest path, and enumeratePaths indexes only those that are.
 type bfsSide struct {
 	depth    int
 	dist     map[ID]int
-	pred     map[ID][]PathEdge
+	in       [][]PathEdge
 	frontier []ID
 }
 
 func newBFSSide(root ID) *bfsSide {
-	return &bfsSide{dist: map[ID]int{root: 0}, pred: map[ID][]PathEdge{}, frontier: []ID{root}}
+	return &bfsSide{dist: map[ID]int{root: 0}, in: [][]PathEdge{nil}, frontier: []ID{root}}
 }
 
-// step expands side by one level and returns the new level, sorted.
-func (w *walk) step(side *bfsSide) ([]ID, error) {
+// step expands side by one level and returns the new level, sorted if sorted says so (the
+// frontier's order changes no answer, but a sorted one is scanned in key order).
+func (w *walk) step(side *bfsSide, sorted bool) ([]ID, error) {
 	d := side.depth + 1
 	var next []ID
+	var in []PathEdge
 	err := w.expand(side.frontier, func(e PathEdge) error {
 		got, ok := side.dist[e.To]
 		if !ok {
@@ -498,15 +506,18 @@ func (w *walk) step(side *bfsSide) ([]ID, error) {
 			got = d
 		}
 		if got == d {
-			side.pred[e.To] = append(side.pred[e.To], e)
+			in = append(in, e)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(next, ID.Compare)
+	if sorted {
+		slices.SortFunc(next, ID.Compare)
+	}
 	side.depth, side.frontier = d, next
+	side.in = append(side.in, in)
 	return next, nil
 }
 
@@ -749,25 +760,24 @@ func enumeratePaths(from, to ID, fwd, bwd *bfsSide, meet []ID, first int) []Path
 	// succ holds, for every node on a shortest path, the edges to the next node, sorted by that
 	// node, then label, then via.
 	succ := map[ID][]PathEdge{}
+	// walkBack keeps every recorded edge into a node on a shortest path, from the meeting nodes
+	// back to the side's root, a level at a time (an edge into level d comes from level d-1).
 	walkBack := func(side *bfsSide, reverse bool) {
-		seen := map[ID]bool{}
-		stack := slices.Clone(meet)
+		on := make(map[ID]bool, len(meet))
 		for _, m := range meet {
-			seen[m] = true
+			on[m] = true
 		}
-		for len(stack) > 0 {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, e := range side.pred[v] {
+		for d := side.depth; d > 0; d-- {
+			for _, e := range side.in[d] {
+				if !on[e.To] {
+					continue
+				}
 				if reverse {
-					succ[v] = append(succ[v], PathEdge{From: v, To: e.From, Label: e.Label, Via: e.Via})
+					succ[e.To] = append(succ[e.To], PathEdge{From: e.To, To: e.From, Label: e.Label, Via: e.Via})
 				} else {
 					succ[e.From] = append(succ[e.From], e)
 				}
-				if !seen[e.From] {
-					seen[e.From] = true
-					stack = append(stack, e.From)
-				}
+				on[e.From] = true
 			}
 		}
 	}
