@@ -48,3 +48,11 @@ func (s *Store) CorruptEndsForTest() error {
 		return nil
 	})
 }
+
+// SetLastStepShortcutForTest turns lastStep on or off (then the last level of a shortest-path
+// walk is expanded by step, as every other level) and returns the previous setting.
+func SetLastStepShortcutForTest(on bool) bool {
+	prev := lastStepShortcut
+	lastStepShortcut = on
+	return prev
+}

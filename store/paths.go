@@ -28,10 +28,12 @@ import (
 // 4-hop walk at 1M nodes, BENCHMARKS.md). An in-key written before ends values existed has an empty
 // value; for it the walk falls back to a key-only scan of the Position's or Participation's own o
 // keys. No record is decoded. The edges into each new level are kept in one list per level; only
-// enumeratePaths indexes them, for the nodes on shortest paths. Walks are bounded in nodes visited
-// and in time (WalkLimits); hitting a bound is a *LimitError, never a silently partial answer. Each
-// level is its own snapshot: under concurrent writes a walk may combine edges read at different
-// moments.
+// enumeratePaths indexes them, for the nodes on shortest paths. The level of a shortest-path walk
+// that reaches maxDepth (often a hub's members, most of the walk) records only its edges into nodes
+// the other side reached (lastStep), while the visited bound fails exactly as before. Walks are
+// bounded in nodes visited and in time (WalkLimits); hitting a bound is a *LimitError, never a
+// silently partial answer. Each level is its own snapshot: under concurrent writes a walk may
+// combine edges read at different moments.
 
 // Label names an edge of the path graph. Its values are those of the schema's PathLabel enum.
 type Label byte
@@ -291,16 +293,25 @@ func (s *Store) ShortestPaths(ctx context.Context, q PathQuery) ([]Path, error) 
 		if len(side.frontier) == 0 {
 			return nil, nil // that side's component is exhausted: no path at all
 		}
-		// The level that reaches MaxDepth is never expanded: it need not be sorted.
-		last := fwd.depth+bwd.depth+1 == q.MaxDepth
-		next, err := w.step(side, !last)
-		if err != nil {
-			return nil, err
-		}
 		var meet []ID
-		for _, v := range next {
-			if _, ok := other.dist[v]; ok {
-				meet = append(meet, v)
+		done := false
+		last := fwd.depth+bwd.depth+1 == q.MaxDepth
+		if last && lastStepShortcut {
+			var err error
+			if meet, done, err = w.lastStep(side, other); err != nil {
+				return nil, err
+			}
+		}
+		if !done {
+			// The level that reaches MaxDepth is never expanded: it need not be sorted.
+			next, err := w.step(side, !last)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range next {
+				if _, ok := other.dist[v]; ok {
+					meet = append(meet, v)
+				}
 			}
 		}
 		if len(meet) > 0 {
@@ -519,6 +530,52 @@ func (w *walk) step(side *bfsSide, sorted bool) ([]ID, error) {
 	side.depth, side.frontier = d, next
 	side.in = append(side.in, in)
 	return next, nil
+}
+
+// lastStepShortcut lets a test compare lastStep with step.
+var lastStepShortcut = true
+
+// errMayExceed stops lastStep.
+var errMayExceed = errors.New("the level may exceed the visited bound")
+
+// lastStep expands side by the level that reaches MaxDepth. That level is never expanded
+// further, and only its edges into nodes the other side reached (the meeting nodes) are on
+// shortest paths: it records only those and returns the meeting nodes, without recording the
+// level's other nodes in the side's maps — the bulk of a walk's memory and of its CPU besides
+// Badger when that level is large (a hub's members). The visited bound must still fail as step
+// fails: lastStep counts every edge to a node the side had not reached, at least the number of
+// nodes step would discover, and gives up (done false, the side unchanged) as soon as that count
+// could pass the bound; the caller then runs step, which counts exactly.
+func (w *walk) lastStep(side, other *bfsSide) (meet []ID, done bool, err error) {
+	var in []PathEdge
+	met := map[ID]bool{}
+	edges := 0
+	err = w.expand(side.frontier, func(e PathEdge) error {
+		if _, reached := side.dist[e.To]; reached {
+			return nil
+		}
+		if edges++; w.visited+edges > w.limits.MaxVisited {
+			return errMayExceed
+		}
+		if _, ok := other.dist[e.To]; !ok {
+			return nil
+		}
+		if !met[e.To] {
+			met[e.To] = true
+			meet = append(meet, e.To)
+		}
+		in = append(in, e)
+		return nil
+	})
+	if errors.Is(err, errMayExceed) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	side.depth++
+	side.in = append(side.in, in)
+	return meet, true, nil
 }
 
 // rule is one kind of edge at a node of some kind: the relation, its direction (out: the node

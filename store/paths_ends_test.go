@@ -208,3 +208,38 @@ func TestCheckFindsWrongEnds(t *testing.T) {
 		t.Fatalf("violations: %v", got)
 	}
 }
+
+// TestLastStepAgainstStep compares shortest-path walks whose last level records only the edges
+// into meeting nodes (lastStep) with walks that expand it in full (step), on a generated graph:
+// the same paths, and the same visited-bound errors at bounds around the level sizes.
+func TestLastStepAgainstStep(t *testing.T) {
+	people := 2000
+	if testing.Short() {
+		people = 500
+	}
+	s := walkGenerated(t, people)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(8, 13))
+	person := func() store.ID { return walkKey(t, s, fmt.Sprintf("p-%d", r.IntN(people))) }
+	labelSets := []store.LabelSet{store.DefaultLabels, store.LabelsOf(store.LabelPosition, store.LabelParticipation), store.AllLabels}
+	bounds := []int{0, 20, 100, 400, 1500, 6000}
+	errs, found := 0, 0
+	for i := range 300 {
+		q := store.PathQuery{From: person(), To: person(), MaxDepth: 1 + i%5, Labels: labelSets[i%len(labelSets)], First: 1 + i%30,
+			Limits: store.WalkLimits{MaxVisited: bounds[i%len(bounds)], Timeout: time.Minute}}
+		a, ea := s.ShortestPaths(ctx, q)
+		prev := store.SetLastStepShortcutForTest(false)
+		b, eb := s.ShortestPaths(ctx, q)
+		store.SetLastStepShortcutForTest(prev)
+		sameWalkResult(t, fmt.Sprintf("path %d %+v", i, q), a, b, ea, eb)
+		if ea != nil {
+			errs++
+		} else if len(a) > 0 {
+			found++
+		}
+	}
+	t.Logf("300 walks: %d connected, %d at the visited bound", found, errs)
+	if found < 50 || errs < 20 {
+		t.Errorf("too few cases: %d connected, %d at the visited bound", found, errs)
+	}
+}
