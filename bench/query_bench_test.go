@@ -40,10 +40,7 @@ func open(b *testing.B) *fixture {
 	if fx != nil {
 		return fx
 	}
-	s, err := store.Open(store.Options{Dir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := openStore(b)
 	ix, err := textindex.Open(filepath.Join(dir, "text.bleve"))
 	if err != nil {
 		b.Fatal(err)
@@ -61,6 +58,25 @@ func open(b *testing.B) *fixture {
 	fx = &fixture{h: graph.NewHandler(graph.Options{Store: s, Text: ix}), nodes: n}
 	b.Logf("store %s: %d nodes", dir, n)
 	return fx
+}
+
+var benchStore *store.Store
+
+// openStore opens the store of $KGQL_BENCH_DATA once per run, without its text index.
+func openStore(b *testing.B) *store.Store {
+	b.Helper()
+	dir := os.Getenv("KGQL_BENCH_DATA")
+	if dir == "" {
+		b.Skip("set KGQL_BENCH_DATA to a store built by bench/build-store.sh")
+	}
+	if benchStore == nil {
+		s, err := store.Open(store.Options{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchStore = s
+	}
+	return benchStore
 }
 
 // do runs one query through the real handler and fails on any error in the answer.

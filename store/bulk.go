@@ -167,11 +167,16 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 			}
 			return a.dst.Compare(b.dst)
 		})
+		ends := endsValue(n) // the value of the in-keys of its links (but citations)
 		for i, e := range outs {
 			if err := setKey(appendEdgeKey(key(2+2*idLen), tagOut, e.src, e.rel, e.dst), nil); err != nil {
 				return err
 			}
-			if err := setKey(appendEdgeKey(key(2+2*idLen), tagIn, e.dst, e.rel, e.src), nil); err != nil {
+			var inValue []byte
+			if e.rel != RelCites {
+				inValue = ends
+			}
+			if err := setKey(appendEdgeKey(key(2+2*idLen), tagIn, e.dst, e.rel, e.src), inValue); err != nil {
 				return err
 			}
 			inCounts[inCount{e.dst, e.rel, n.Kind}]++

@@ -19,7 +19,9 @@ func (v Violation) String() string { return v.Key + ": " + v.Reason }
 // limit of them (0: no limit). It returns how many it found (capped at limit).
 //
 //   - every record decodes, and every key it implies exists with the right value: external key,
-//     natural identity, name and token index entries, both directions of each edge;
+//     natural identity, name and token index entries, both directions of each edge (the in-key of
+//     a Position's or Participation's link holds its ends, or nothing in a store written before
+//     ends values existed);
 //   - every record it links to exists and has a kind the relation accepts; every citation points
 //     at a Source;
 //   - every index key (o, i, n, t, x) is implied by an existing record — nothing dangles;
@@ -81,8 +83,11 @@ func (s *Store) Check(limit int, report func(Violation)) (int, error) {
 				if ok, _ := exists(outKey(e.src, e.rel, e.dst)); !ok {
 					bad(outKey(e.src, e.rel, e.dst), "missing edge of %s", id)
 				}
-				if ok, _ := exists(inKey(e.dst, e.rel, e.src)); !ok {
+				if ok, v := exists(inKey(e.dst, e.rel, e.src)); !ok {
 					bad(inKey(e.dst, e.rel, e.src), "missing reverse edge of %s", id)
+				} else if len(v) > 0 && !bytes.Equal(v, edgeValue(n, e)) {
+					// Empty is an in-key written before ends values existed: walks seek instead.
+					bad(inKey(e.dst, e.rel, e.src), "reverse edge of %s has the wrong ends", id)
 				}
 				t := record(e.dst)
 				switch {

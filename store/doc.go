@@ -20,7 +20,10 @@
 //	s    kind                         Badger sequence ID allocation per kind (leased in blocks)
 //	e    id                           record          get by id; e+kind lists a kind in creation order
 //	o    src rel dst                  empty           forward adjacency, key-only prefix scan
-//	i    dst rel src                  empty           reverse adjacency, key-only prefix scan
+//	i    dst rel src                  empty, or ends  reverse adjacency, key-only prefix scan; the
+//	                                                  in-key of a Position's or Participation's link
+//	                                                  holds the records it joins (rel id pairs), so
+//	                                                  that walks read a membership's other end there
 //	c    id dir rel kind              uint64          degree per relation and neighbour kind, so
 //	                                                  totalCount never scans; c kind 0… 2 0 kind
 //	                                                  counts the records of a kind

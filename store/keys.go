@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -202,3 +203,56 @@ func changeSeek(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte
 
 // parseChangeKey returns the write number and the record of an l key.
 func parseChangeKey(k []byte) (uint64, ID) { return binary.BigEndian.Uint64(k[1:9]), idFrom(k[9:]) }
+
+// endsValue is the value of the in-keys (i dst rel src) of a Position or Participation src, but
+// for its citations: the records the Position or Participation joins, as (rel(1), id(9)) pairs in
+// key order — its links but citations, distinct. A walk that reaches the record through one of
+// its ends reads its other ends there instead of seeking its out-keys (paths.go). Every other
+// adjacency key, and an in-key written before ends values existed, has an empty value.
+func endsValue(n *Node) []byte {
+	if n == nil || (n.Kind != KindPosition && n.Kind != KindParticipation) {
+		return nil
+	}
+	type end struct {
+		rel Rel
+		id  ID
+	}
+	var ends []end
+	for r, ids := range n.Links {
+		if r == RelCites {
+			continue
+		}
+		for _, id := range ids {
+			if !slices.Contains(ends, end{r, id}) {
+				ends = append(ends, end{r, id})
+			}
+		}
+	}
+	slices.SortFunc(ends, func(a, b end) int {
+		if a.rel != b.rel {
+			return int(a.rel) - int(b.rel)
+		}
+		return a.id.Compare(b.id)
+	})
+	b := make([]byte, 0, len(ends)*endLen)
+	for _, e := range ends {
+		b = e.id.appendTo(append(b, byte(e.rel)))
+	}
+	return b
+}
+
+// edgeValue is the value of the in-key of edge e owned by n: endsValue(n) for a link of a
+// Position or Participation, empty otherwise.
+func edgeValue(n *Node, e edge) []byte {
+	if e.rel == RelCites {
+		return nil
+	}
+	return endsValue(n)
+}
+
+// endLen is the length of one (rel, id) pair of an endsValue.
+const endLen = 1 + idLen
+
+// validEnds reports whether v is an endsValue (an empty value is not: an in-key written before
+// ends values existed, or one that has none).
+func validEnds(v []byte) bool { return len(v) > 0 && len(v)%endLen == 0 }

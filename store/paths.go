@@ -18,13 +18,22 @@ import (
 // its organization, region or event: the edge's Via. Every other edge is a relation held by one of
 // its two ends (a statement's speaker, an event's organizer…) and has no Via.
 //
-// A walk reads one BFS level per read transaction: for every node of the level, a key-only scan of
-// the o or i adjacency prefix of each relation its labels allow (one seek per relation and
-// direction, from the first neighbour kind wanted to the last: neighbours are in kind order), plus, for a reified edge, a key-only scan of the Position's or Participation's
-// own o keys to find its other end. No record is decoded (reading the Position's record instead
-// measured 2.4 times slower). Walks are bounded in nodes visited and in time (WalkLimits); hitting
-// a bound is a *LimitError, never a silently partial answer. Each level is its own snapshot: under
-// concurrent writes a walk may combine edges read at different moments.
+// A walk reads one BFS level per read transaction, with one iterator: for every node of the level,
+// a scan (no value prefetch) of the o or i adjacency prefix of each relation its labels allow (one
+// seek per relation and direction, from the first neighbour kind wanted to the last: neighbours are
+// in kind order). A reified edge is found in that same scan: the in-key of a Position's or
+// Participation's link holds, as its value, the records that Position or Participation joins
+// (endsValue, keys.go), so the other end is read there — one range scan per node, however many
+// memberships a large organization has, instead of one seek per membership (which cost most of a
+// 4-hop walk at 1M nodes, BENCHMARKS.md). An in-key written before ends values existed has an empty
+// value; for it the walk falls back to a key-only scan of the Position's or Participation's own o
+// keys. No record is decoded. The edges into each new level are kept in one list per level; only
+// enumeratePaths indexes them, for the nodes on shortest paths. The level of a shortest-path walk
+// that reaches maxDepth (often a hub's members, most of the walk) records only its edges into nodes
+// the other side reached (lastStep), while the visited bound fails exactly as before. Walks are
+// bounded in nodes visited and in time (WalkLimits); hitting a bound is a *LimitError, never a
+// silently partial answer. Each level is its own snapshot: under concurrent writes a walk may
+// combine edges read at different moments.
 
 // Label names an edge of the path graph. Its values are those of the schema's PathLabel enum.
 type Label byte
@@ -284,17 +293,29 @@ func (s *Store) ShortestPaths(ctx context.Context, q PathQuery) ([]Path, error) 
 		if len(side.frontier) == 0 {
 			return nil, nil // that side's component is exhausted: no path at all
 		}
-		next, err := w.step(side)
-		if err != nil {
-			return nil, err
-		}
 		var meet []ID
-		for _, v := range next {
-			if _, ok := other.dist[v]; ok {
-				meet = append(meet, v)
+		done := false
+		last := fwd.depth+bwd.depth+1 == q.MaxDepth
+		if last && lastStepShortcut {
+			var err error
+			if meet, done, err = w.lastStep(side, other); err != nil {
+				return nil, err
+			}
+		}
+		if !done {
+			// The level that reaches MaxDepth is never expanded: it need not be sorted.
+			next, err := w.step(side, !last)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range next {
+				if _, ok := other.dist[v]; ok {
+					meet = append(meet, v)
+				}
 			}
 		}
 		if len(meet) > 0 {
+			slices.SortFunc(meet, ID.Compare)
 			return enumeratePaths(q.From, q.To, fwd, bwd, meet, max(q.First, 1)), nil
 		}
 	}
@@ -465,23 +486,26 @@ func (w *walk) ctxErr() error {
 }
 
 // bfsSide is one side of a bidirectional search: the distance of every node it discovered from
-// its root, and for every node the edges that reached it from the level before (oriented away
-// from the root).
+// its root, and per level d the edges that reached a node of level d from level d-1 (oriented
+// away from the root; in[0] is empty), in one list per level rather than per node: most nodes
+// are on no shortest path, and enumeratePaths indexes only those that are.
 type bfsSide struct {
 	depth    int
 	dist     map[ID]int
-	pred     map[ID][]PathEdge
+	in       [][]PathEdge
 	frontier []ID
 }
 
 func newBFSSide(root ID) *bfsSide {
-	return &bfsSide{dist: map[ID]int{root: 0}, pred: map[ID][]PathEdge{}, frontier: []ID{root}}
+	return &bfsSide{dist: map[ID]int{root: 0}, in: [][]PathEdge{nil}, frontier: []ID{root}}
 }
 
-// step expands side by one level and returns the new level, sorted.
-func (w *walk) step(side *bfsSide) ([]ID, error) {
+// step expands side by one level and returns the new level, sorted if sorted says so (the
+// frontier's order changes no answer, but a sorted one is scanned in key order).
+func (w *walk) step(side *bfsSide, sorted bool) ([]ID, error) {
 	d := side.depth + 1
 	var next []ID
+	var in []PathEdge
 	err := w.expand(side.frontier, func(e PathEdge) error {
 		got, ok := side.dist[e.To]
 		if !ok {
@@ -493,16 +517,65 @@ func (w *walk) step(side *bfsSide) ([]ID, error) {
 			got = d
 		}
 		if got == d {
-			side.pred[e.To] = append(side.pred[e.To], e)
+			in = append(in, e)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(next, ID.Compare)
+	if sorted {
+		slices.SortFunc(next, ID.Compare)
+	}
 	side.depth, side.frontier = d, next
+	side.in = append(side.in, in)
 	return next, nil
+}
+
+// lastStepShortcut lets a test compare lastStep with step.
+var lastStepShortcut = true
+
+// errMayExceed stops lastStep.
+var errMayExceed = errors.New("the level may exceed the visited bound")
+
+// lastStep expands side by the level that reaches MaxDepth. That level is never expanded
+// further, and only its edges into nodes the other side reached (the meeting nodes) are on
+// shortest paths: it records only those and returns the meeting nodes, without recording the
+// level's other nodes in the side's maps — the bulk of a walk's memory and of its CPU besides
+// Badger when that level is large (a hub's members). The visited bound must still fail as step
+// fails: lastStep counts every edge to a node the side had not reached, at least the number of
+// nodes step would discover, and gives up (done false, the side unchanged) as soon as that count
+// could pass the bound; the caller then runs step, which counts exactly.
+func (w *walk) lastStep(side, other *bfsSide) (meet []ID, done bool, err error) {
+	var in []PathEdge
+	met := map[ID]bool{}
+	edges := 0
+	err = w.expand(side.frontier, func(e PathEdge) error {
+		if _, reached := side.dist[e.To]; reached {
+			return nil
+		}
+		if edges++; w.visited+edges > w.limits.MaxVisited {
+			return errMayExceed
+		}
+		if _, ok := other.dist[e.To]; !ok {
+			return nil
+		}
+		if !met[e.To] {
+			met[e.To] = true
+			meet = append(meet, e.To)
+		}
+		in = append(in, e)
+		return nil
+	})
+	if errors.Is(err, errMayExceed) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	side.depth++
+	side.in = append(side.in, in)
+	return meet, true, nil
 }
 
 // rule is one kind of edge at a node of some kind: the relation, its direction (out: the node
@@ -670,14 +743,22 @@ func (w *walk) expand(level []ID, visit func(PathEdge) error) error {
 					switch {
 					case r == nil || r.labels()&w.labels == 0:
 					case r.far != nil:
-						vias = append(vias, reified{v, r})
+						// A reified edge: its other ends are in the in-key's value (endsValue)…
+						ok, err := w.visitEnds(u, v, r, it.Item(), visit)
+						if err != nil {
+							return err
+						}
+						if !ok { // …unless the key was written before ends values existed
+							vias = append(vias, reified{v, r})
+						}
 					default:
 						if err := visit(PathEdge{From: u, To: v, Label: r.label}); err != nil {
 							return err
 						}
 					}
 				}
-				// A reified edge: the other end is what the Position or Participation points at.
+				// A reified edge without ends in its in-key: the other end is what the Position or
+				// Participation points at, read from its out-keys.
 				for _, x := range vias {
 					for _, f := range x.r.far {
 						if !w.labels.Has(f.label) {
@@ -701,6 +782,33 @@ func (w *walk) expand(level []ID, visit func(PathEdge) error) error {
 	})
 }
 
+// visitEnds visits the edges from u through the Position or Participation via (reached by an
+// in-key of rule r, the item) to its other ends, read from the item's value (endsValue). It
+// reports false, visiting nothing, when the value holds no ends.
+func (w *walk) visitEnds(u, via ID, r *rule, item *badger.Item, visit func(PathEdge) error) (bool, error) {
+	found := false
+	err := item.Value(func(ends []byte) error {
+		if found = validEnds(ends); !found {
+			return nil
+		}
+		for _, f := range r.far {
+			if !w.labels.Has(f.label) {
+				continue
+			}
+			for e := ends; len(e) > 0; e = e[endLen:] {
+				if Rel(e[0]) != f.rel {
+					continue
+				}
+				if err := visit(PathEdge{From: u, To: idFrom(e[1:endLen]), Label: f.label, Via: via}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
 // enumeratePaths lists up to first shortest paths from `from` to `to`, in order, once the two
 // sides of the search met at the nodes of meet (sorted). Every shortest path goes through exactly
 // one meeting node: its first part is a chain of fwd's recorded edges, its second part a chain of
@@ -709,25 +817,24 @@ func enumeratePaths(from, to ID, fwd, bwd *bfsSide, meet []ID, first int) []Path
 	// succ holds, for every node on a shortest path, the edges to the next node, sorted by that
 	// node, then label, then via.
 	succ := map[ID][]PathEdge{}
+	// walkBack keeps every recorded edge into a node on a shortest path, from the meeting nodes
+	// back to the side's root, a level at a time (an edge into level d comes from level d-1).
 	walkBack := func(side *bfsSide, reverse bool) {
-		seen := map[ID]bool{}
-		stack := slices.Clone(meet)
+		on := make(map[ID]bool, len(meet))
 		for _, m := range meet {
-			seen[m] = true
+			on[m] = true
 		}
-		for len(stack) > 0 {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, e := range side.pred[v] {
+		for d := side.depth; d > 0; d-- {
+			for _, e := range side.in[d] {
+				if !on[e.To] {
+					continue
+				}
 				if reverse {
-					succ[v] = append(succ[v], PathEdge{From: v, To: e.From, Label: e.Label, Via: e.Via})
+					succ[e.To] = append(succ[e.To], PathEdge{From: e.To, To: e.From, Label: e.Label, Via: e.Via})
 				} else {
 					succ[e.From] = append(succ[e.From], e)
 				}
-				if !seen[e.From] {
-					seen[e.From] = true
-					stack = append(stack, e.From)
-				}
+				on[e.From] = true
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -189,14 +190,22 @@ func (tx *Tx) reindex(old, n *Node) error {
 	oe, ne := edgesOf(old), edgesOf(n)
 	for e := range oe {
 		if _, keep := ne[e]; !keep {
-			if err := tx.setEdge(e, false); err != nil {
+			if err := tx.setEdge(e, false, nil); err != nil {
 				return err
 			}
 		}
 	}
+	// The in-keys of a Position's or Participation's links hold its ends (endsValue): when they
+	// change, the in-keys of the links it keeps are rewritten too.
+	ends := endsValue(n)
+	rewrite := old != nil && n != nil && !bytes.Equal(endsValue(old), ends)
 	for e := range ne {
 		if _, had := oe[e]; !had {
-			if err := tx.setEdge(e, true); err != nil {
+			if err := tx.setEdge(e, true, edgeValue(n, e)); err != nil {
+				return err
+			}
+		} else if rewrite && e.rel != RelCites {
+			if err := tx.set(inKey(e.dst, e.rel, e.src), ends); err != nil {
 				return err
 			}
 		}
@@ -228,19 +237,25 @@ func edgesOf(n *Node) map[edge]struct{} {
 	return out
 }
 
-// setEdge writes or deletes both directions of e and adjusts both degree counts.
-func (tx *Tx) setEdge(e edge, add bool) error {
+// setEdge writes (with inValue as the in-key's value, see edgeValue) or deletes both directions
+// of e and adjusts both degree counts.
+func (tx *Tx) setEdge(e edge, add bool, inValue []byte) error {
 	delta := int64(1)
-	op := func(k []byte) error { return tx.set(k, nil) }
-	if !add {
+	if add {
+		if err := tx.set(outKey(e.src, e.rel, e.dst), nil); err != nil {
+			return err
+		}
+		if err := tx.set(inKey(e.dst, e.rel, e.src), inValue); err != nil {
+			return err
+		}
+	} else {
 		delta = -1
-		op = tx.del
-	}
-	if err := op(outKey(e.src, e.rel, e.dst)); err != nil {
-		return err
-	}
-	if err := op(inKey(e.dst, e.rel, e.src)); err != nil {
-		return err
+		if err := tx.del(outKey(e.src, e.rel, e.dst)); err != nil {
+			return err
+		}
+		if err := tx.del(inKey(e.dst, e.rel, e.src)); err != nil {
+			return err
+		}
 	}
 	if err := tx.addCount(countKey(e.src, dirOut, e.rel, e.dst.Kind), delta); err != nil {
 		return err
