@@ -18,11 +18,23 @@ const chunkSize = 2000
 
 // Import parses NDJSON from r and writes it into s. name labels error messages. On any problem it
 // returns Errors and writes nothing.
+//
+// Into an empty store the import is streamed (importStreamed): the input is read twice, to
+// validate it in bounded memory, then to write it; unless r can seek (a file, a byte slice), the
+// first pass copies it to a temporary file, which the second reads and Import removes.
 func Import(s *store.Store, r io.Reader, name string) (*Result, error) {
 	start := time.Now()
 	pr := &problems{name: name}
-	recs, in := parse(r, pr)
-	res, err := write(s, recs, pr, in) // resolves even after bad lines, to report every problem
+	var res *Result
+	var err error
+	if empty, eerr := s.Empty(); eerr != nil {
+		return nil, eerr
+	} else if empty {
+		res, err = importStreamed(s, r, pr)
+	} else {
+		recs, in := parse(r, pr, nil)
+		res, err = write(s, recs, pr, in) // resolves even after bad lines, to report every problem
+	}
 	if res != nil {
 		res.Duration = time.Since(start)
 	}
@@ -58,14 +70,16 @@ func Write(s *store.Store, recs []*record, name string) (*Result, error) {
 func write(s *store.Store, recs []*record, pr *problems, in parsed) (*Result, error) {
 	unlock := s.LockWrites()
 	defer unlock()
+	return writeLocked(s, recs, pr, in)
+}
+
+// writeLocked is write under the store's write lock, held by the caller.
+func writeLocked(s *store.Store, recs []*record, pr *problems, in parsed) (*Result, error) {
 	p, err := resolve(s, recs, pr, in)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Records: len(recs), ByType: map[string]int{}, IDs: p.ids}
-	for _, r := range recs {
-		res.ByType[r.kind.String()]++
-	}
+	res := newResult(recs, p)
 	if len(recs) >= bulkThreshold && allCreated(p) {
 		switch err := bulkWrite(s, recs, p, res); {
 		case err == nil:
@@ -74,6 +88,21 @@ func write(s *store.Store, recs []*record, pr *problems, in parsed) (*Result, er
 			return nil, err
 		}
 	}
+	return writeChunks(s, recs, p, res)
+}
+
+// newResult is the Result of writing recs as p plans, before the writes.
+func newResult(recs []*record, p *plan) *Result {
+	res := &Result{Records: len(recs), ByType: map[string]int{}, IDs: p.ids}
+	for _, r := range recs {
+		res.ByType[r.kind.String()]++
+	}
+	return res
+}
+
+// writeChunks writes recs as p plans in transactions of at most chunkSize records, under the
+// store's write lock (held by the caller), and counts them into res.
+func writeChunks(s *store.Store, recs []*record, p *plan, res *Result) (*Result, error) {
 	// Each distinct record counts once: created if it did not exist before the import, else
 	// updated if any of its lines changed it, else unchanged.
 	existed := map[store.ID]bool{} // first sight: did the record exist?
@@ -211,16 +240,18 @@ func bulkWrite(s *store.Store, recs []*record, p *plan, res *Result) error {
 			id := p.ids[p.order[lo]]
 			first := recs[p.order[lo]]
 			n := &store.Node{ID: id, Kind: first.kind}
-			ns, ident := first.idNS, first.ident
 			hi := lo
 			for ; hi < len(p.order) && p.ids[p.order[hi]] == id; hi++ {
 				merge(n, recs[p.order[hi]], p.refs)
-				recs[p.order[hi]] = nil
 			}
-			if hi-lo > 1 || ns == "" {
-				// Several lines make the record (or resolve did not compute its identity): the
-				// identity is the merged node's.
-				ns, ident = n.Identity()
+			var ns, ident string
+			if hi-lo > 1 {
+				ns, ident = n.Identity() // several lines make the record: the merged node's
+			} else {
+				ns, ident = lineIdentity(first, p.refs)
+			}
+			for _, i := range p.order[lo:hi] {
+				recs[i] = nil
 			}
 			if err := put(n, ns, ident); err != nil {
 				return err

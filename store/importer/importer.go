@@ -160,9 +160,12 @@ type record struct {
 	key       string
 	vals      []fval // in the order of formats[kind]
 	citations []citation
-	// idNS and ident: the natural identity of the record this line creates on its own
-	// (lineIdentity), set by resolve for a new record of a kind with one; the bulk load reuses it.
-	idNS, ident string
+	// compact marks a record of the streamed import's first pass (see compact): it keeps only
+	// its references and citations' sources; given holds the bits of the fields it dropped, and
+	// strSum the digest of its identity text (identityStrSum).
+	compact bool
+	given   uint32
+	strSum  [32]byte
 	// bad marks a line that will not be written, with what is wrong (see Errors): bit i of
 	// formats[kind] (and citesBit) for a field given with a bad value, badLine for any problem
 	// of the line's own, badRef for a reference that resolves to nothing, badKey for a key of
@@ -211,7 +214,7 @@ func (r *record) ref(rel store.Rel) (string, bool) {
 // problem of every line: see Errors).
 func Parse(r io.Reader, name string) ([]*record, error) {
 	pr := &problems{name: name}
-	recs, _ := parse(r, pr)
+	recs, _ := parse(r, pr, nil)
 	if err := pr.err(); err != nil {
 		return nil, err
 	}
@@ -229,18 +232,12 @@ type parsed struct {
 
 // parse reads every line of r, adds every problem of a line to pr, and returns the records: those
 // of the good lines, and those of the lines with bad fields (marked bad), for the later stages.
-func parse(r io.Reader, pr *problems) ([]*record, parsed) {
+// With a non-nil first pass (the streamed import), each record is compacted as it is parsed
+// and the digest of its line kept (firstPass).
+func parse(r io.Reader, pr *problems, fp *firstPass) ([]*record, parsed) {
 	var recs []*record
 	out := parsed{failed: map[string]bool{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 || bytes.HasPrefix(b, []byte("//")) {
-			continue
-		}
+	line, err := scanLines(r, func(line int, b []byte) error {
 		rec, lerrs := parseLine(b, line)
 		for _, e := range lerrs {
 			pr.add(e)
@@ -251,14 +248,39 @@ func parse(r io.Reader, pr *problems) ([]*record, parsed) {
 			}
 		}
 		if rec != nil {
+			if fp != nil {
+				fp.sums = append(fp.sums, fp.lineSum(b))
+				fp.compact(rec)
+			}
 			recs = append(recs, rec)
 		}
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		pr.add(LineError{Line: line + 1, Reason: "unreadable: " + scanReason(err)})
 		out.cut = true
 	}
 	return recs, out
+}
+
+// scanLines calls fn with every line of r that holds a record (blank lines and lines starting
+// with "//" are skipped), trimmed, and its number. It returns the number of the last line read
+// and the read error, if any, or fn's first error.
+func scanLines(r io.Reader, fn func(line int, b []byte) error) (int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 || bytes.HasPrefix(b, []byte("//")) {
+			continue
+		}
+		if err := fn(line, b); err != nil {
+			return line, err
+		}
+	}
+	return line, sc.Err()
 }
 
 // keyPattern finds a "key" member in a line that may not be valid JSON.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -241,9 +242,14 @@ func resolve(s *store.Store, recs []*record, pr *problems, in parsed) (*plan, er
 				p.ids[i] = p.refs[r.key]
 				continue
 			}
-			ns, ident := lineIdentity(r, p.refs)
-			r.idNS, r.ident = ns, ident
-			idKey := identityKey(ns, ident)
+			var idKey [32]byte
+			if empty {
+				// Nothing in the store to match: the identities are compared among the input's
+				// lines only, by a digest of what makes them (no identity string is built).
+				idKey = lineIdentityKey(r, p.refs)
+			} else {
+				idKey = identityKey(lineIdentity(r, p.refs))
+			}
 			found, ok := identities[idKey]
 			if !ok && !empty {
 				probe := &store.Node{Kind: r.kind}
@@ -318,6 +324,7 @@ func resolve(s *store.Store, recs []*record, pr *problems, in parsed) (*plan, er
 				for _, v := range recs[i].vals {
 					given |= 1 << v.i
 				}
+				given |= recs[i].given // the fields a compact record dropped
 				given |= recs[i].bad &^ (badKey | badRef | badLine)
 				if len(recs[i].citations) > 0 {
 					given |= citesBit
@@ -458,6 +465,57 @@ func lineIdentity(r *record, refs map[string]store.ID) (ns, ident string) {
 	}
 	sum := sha256.Sum256(b)
 	return spec.ns, "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// identityStrSum is the digest of the text of r's natural identity (folded as the identity
+// folds it): the last value r gives for it, "" if none.
+func identityStrSum(r *record) [32]byte {
+	spec := identitySpecs[r.kind]
+	var str string
+	for _, v := range r.vals {
+		if v.f == spec.str {
+			str = v.s
+		}
+	}
+	if spec.fold {
+		str = store.Fold(str)
+	}
+	return sha256.Sum256([]byte(str))
+}
+
+// lineIdentityKey is a digest of what makes the natural identity of the record r creates on its
+// own (lineIdentity): the kind, the referenced IDs and the digest of the text. Two lines have the
+// same key exactly when they have the same identity (the identity string is made of the same
+// parts, and holds its text as it is or as its digest). It is not identityKey of that identity:
+// resolve uses it only when the store is empty, where no other identity is compared with it.
+func lineIdentityKey(r *record, refs map[string]store.ID) [32]byte {
+	spec := identitySpecs[r.kind]
+	var links [3]store.ID
+	for _, v := range r.vals { // as lineIdentity
+		if v.f.typ != fRef {
+			continue
+		}
+		for j, rel := range spec.rels {
+			if v.f.rel == rel {
+				links[j] = store.ID{}
+				if v.s != "" {
+					links[j] = refs[v.s]
+				}
+			}
+		}
+	}
+	sum := r.strSum
+	if !r.compact {
+		sum = identityStrSum(r)
+	}
+	var buf [8 + 3*17 + 32]byte
+	b := append(append(buf[:0], spec.ns...), 0)
+	for _, id := range links {
+		b = append(b, byte(id.Kind))
+		b = binary.BigEndian.AppendUint64(b, id.Seq)
+	}
+	b = append(b, sum[:]...)
+	return sha256.Sum256(b)
 }
 
 // identityKey is the digest of a natural identity under which resolve remembers it (identities
