@@ -17,7 +17,7 @@ const (
 	tagSeq      byte = 's' // s kind                  → Badger sequence
 	tagEntity   byte = 'e' // e id                    → record (codec.go)
 	tagOut      byte = 'o' // o src rel dst           → empty
-	tagIn       byte = 'i' // i dst rel src           → empty
+	tagIn       byte = 'i' // i dst rel src           → empty, or the ends of a Position/Participation src (endsValue)
 	tagCount    byte = 'c' // c id dir rel kind       → uint64 count
 	tagName     byte = 'n' // n fold(name) 0 id       → empty
 	tagToken    byte = 't' // t token 0 id            → the record's folded names (tokenValue)
