@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -85,8 +87,8 @@ func checkBackup(f *os.File, tmpDir string) error {
 			return fmt.Errorf("%w: not a kgql backup", ErrInvalid)
 		}
 		v, _ := item.ValueCopy(nil)
-		if string(v) != schemaVersion {
-			return fmt.Errorf("%w: a backup of kgql store version %q, this kgql reads %q", ErrInvalid, v, schemaVersion)
+		if !slices.Contains(readableSchemas, string(v)) {
+			return fmt.Errorf("%w: a backup of kgql store version %q, this kgql reads %s", ErrInvalid, v, strings.Join(readableSchemas, " and "))
 		}
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -323,7 +324,18 @@ func (s *Store) Instance() string {
 }
 
 // schemaVersion is the version of the key space and record codec.
-const schemaVersion = "1"
+//
+// Version 2 (2026-12-03) gave index entries values that version 1 left empty: a token key holds
+// its record's folded names (tokenValue), the in-key of a Position's or Participation's link holds
+// the records it joins (endsValue). kgql reads both versions: an empty value is read as in
+// version 1 (the name search reads the record, a walk seeks the membership's out-keys). Opening a
+// version-1 store marks it version 2, so that a kgql of version 1 — which would leave those values
+// stale when it rewrites a record — refuses it from then on; entries written before keep their
+// empty values until the store is imported again (kgql export, then import into an empty store).
+const schemaVersion = "2"
+
+// readableSchemas are the versions of the key space this kgql opens (and marks schemaVersion).
+var readableSchemas = []string{"1", schemaVersion}
 
 // checkMeta records the schema and fold versions in a new store and refuses a store written by an
 // incompatible version.
@@ -350,6 +362,12 @@ func (s *Store) checkMeta() error {
 			got, err := item.ValueCopy(nil)
 			if err != nil {
 				return err
+			}
+			if name == "schema" && string(got) != want && slices.Contains(readableSchemas, string(got)) {
+				if err := txn.Set(metaKey(name), []byte(want)); err != nil { // see schemaVersion
+					return err
+				}
+				continue
 			}
 			if string(got) != want {
 				return fmt.Errorf("store %s version %q, this kgql writes %q", name, got, want)
