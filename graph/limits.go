@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -431,13 +430,11 @@ type complexityLimit struct {
 	*extension.ComplexityLimit
 	limit int
 	es    graphql.ExecutableSchema
-
-	mu    sync.Mutex
-	costs map[*ast.OperationDefinition]int
+	costs perOperation[int]
 }
 
 func newComplexityLimit(limit int) *complexityLimit {
-	return &complexityLimit{ComplexityLimit: extension.FixedComplexityLimit(limit), limit: limit}
+	return &complexityLimit{ComplexityLimit: extension.FixedComplexityLimit(limit), limit: limit, costs: perOperation[int]{max: 1000}}
 }
 
 // Validate keeps the schema the cost is computed over.
@@ -446,28 +443,12 @@ func (c *complexityLimit) Validate(schema graphql.ExecutableSchema) error {
 	return c.ComplexityLimit.Validate(schema)
 }
 
-// maxKeptCosts bounds the costs kept (emptied when full).
-const maxKeptCosts = 1000
-
 func (c *complexityLimit) cost(ctx context.Context, opCtx *graphql.OperationContext) int {
 	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
 	if op == nil || len(op.VariableDefinitions) > 0 {
 		return complexity.Calculate(ctx, c.es, op, opCtx.Variables)
 	}
-	c.mu.Lock()
-	n, ok := c.costs[op]
-	c.mu.Unlock()
-	if ok {
-		return n
-	}
-	n = complexity.Calculate(ctx, c.es, op, opCtx.Variables)
-	c.mu.Lock()
-	if c.costs == nil || len(c.costs) >= maxKeptCosts {
-		c.costs = map[*ast.OperationDefinition]int{}
-	}
-	c.costs[op] = n
-	c.mu.Unlock()
-	return n
+	return c.costs.get(op, func() int { return complexity.Calculate(ctx, c.es, op, opCtx.Variables) })
 }
 
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {

@@ -3,7 +3,9 @@ package graph
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -15,7 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/kgql/kgql/graph/model"
+	"github.com/kgql/kgql/store"
 )
 
 // The compiled read path. A query — not a mutation, not a subscription, without `@defer` — is
@@ -197,91 +199,53 @@ func (c *planCompiler) selection(def *ast.Definition, sel ast.SelectionSet) (*se
 	return sp, true
 }
 
-// planTypeName is the schema type of a value of an interface or union field.
+// planTypeName is the schema type of a value of an interface or union field: its record's kind,
+// whose names are the schema's (store.Kind.String, as prefetch.go's satisfies uses them).
 func planTypeName(v any) string {
-	switch v.(type) {
-	case *model.Person:
-		return "Person"
-	case *model.Organization:
-		return "Organization"
-	case *model.Region:
-		return "Region"
-	case *model.Event:
-		return "Event"
-	case *model.Statement:
-		return "Statement"
-	case *model.Source:
-		return "Source"
-	case *model.Position:
-		return "Position"
-	case *model.Participation:
-		return "Participation"
+	if r, ok := v.(interface{ Rec() *store.Node }); ok && r.Rec() != nil {
+		return r.Rec().Kind.String()
 	}
 	return ""
 }
 
-// planCache keeps the plans of the operations seen lately, per operation (gqlgen's query
-// cache hands out one parsed document per query text) and, for an operation whose
-// `@include`/`@skip` read variables, per value of those variables.
-type planCache struct {
-	mu      sync.Mutex
-	entries map[*ast.OperationDefinition]*planEntry
-}
+// planCache keeps the plans of the operations seen lately, per operation and, for an operation
+// whose `@include`/`@skip` read variables, per value of those variables.
+type planCache struct{ ops perOperation[*planEntry] }
+
+func newPlanCache() *planCache { return &planCache{ops: perOperation[*planEntry]{max: maxPlans}} }
 
 type planEntry struct {
 	vars  []string // the variables that @include and @skip read, sorted
-	plans map[string]*plan
+	mu    sync.Mutex
+	plans map[string]*plan // by the values of vars
 }
 
-// maxPlans bounds the cache (it is emptied when full) and the plans kept per operation.
+// maxPlans bounds the operations kept and maxPlansPerOp the plans kept per operation (each is
+// emptied when full).
 const (
-	maxPlans        = 1000
-	maxPlansPerOp   = 16
-	planCacheNoVars = ""
+	maxPlans      = 1000
+	maxPlansPerOp = 16
 )
 
 func (pc *planCache) get(oc *graphql.OperationContext, schema *ast.Schema) *plan {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	e := pc.entries[oc.Operation]
-	if e == nil {
-		if pc.entries == nil || len(pc.entries) >= maxPlans {
-			pc.entries = map[*ast.OperationDefinition]*planEntry{}
-		}
-		e = &planEntry{vars: directiveVars(oc.Doc, oc.Operation), plans: map[string]*plan{}}
-		pc.entries[oc.Operation] = e
+	e := pc.ops.get(oc.Operation, func() *planEntry {
+		return &planEntry{vars: directiveVars(oc.Doc, oc.Operation), plans: map[string]*plan{}}
+	})
+	var key strings.Builder
+	for _, v := range e.vars { // Boolean values (validated)
+		fmt.Fprintf(&key, "%s=%v;", v, oc.Variables[v])
 	}
-	key := planCacheNoVars
-	if len(e.vars) > 0 {
-		var b strings.Builder
-		for _, v := range e.vars {
-			b.WriteString(v)
-			b.WriteByte('=')
-			b.WriteString(strconv.Quote(reflectString(oc.Variables[v])))
-			b.WriteByte(';')
-		}
-		key = b.String()
-	}
-	p, ok := e.plans[key]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, ok := e.plans[key.String()]
 	if !ok {
 		if len(e.plans) >= maxPlansPerOp {
 			clear(e.plans)
 		}
 		p = compilePlan(oc, schema)
-		e.plans[key] = p
+		e.plans[key.String()] = p
 	}
 	return p
-}
-
-// reflectString is a variable's value as a cache key (@include and @skip take a Boolean).
-func reflectString(v any) string {
-	switch v := v.(type) {
-	case bool:
-		return strconv.FormatBool(v)
-	case nil:
-		return "null"
-	}
-	return reflect.TypeOf(v).String() + ":" + strings.TrimSpace(strings.ReplaceAll(reflect.ValueOf(v).String(), "\n", " "))
 }
 
 // directiveVars lists the variables that @include and @skip read in the operation and the
@@ -385,19 +349,6 @@ func (p *plan) run(ctx context.Context, ec *executionContext) (data []byte, ok b
 	return r.buf.Bytes(), true
 }
 
-// planNil reports a nil value or a nil pointer, map, slice or interface in it.
-func planNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
-}
-
 // resolve reads the object and list fields of g for all its objects, then the levels below.
 func (r *planRun) resolve(g *planGroup) {
 	g.fields = make([]*planFieldValues, len(g.sp.fields))
@@ -410,22 +361,12 @@ func (r *planRun) resolve(g *planGroup) {
 		if fv.child != nil {
 			r.resolve(fv.child)
 		}
-		for _, name := range planTypeNames(fv.children) {
-			r.resolve(fv.children[name])
+		if len(fv.children) > 0 { // an interface or union: its types in order
+			for _, name := range slices.Sorted(maps.Keys(fv.children)) {
+				r.resolve(fv.children[name])
+			}
 		}
 	}
-}
-
-func planTypeNames(m map[string]*planGroup) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // read reads field fp of every object of a level and groups the objects it holds.
@@ -475,7 +416,7 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 	}
 	for i, v := range vals {
 		if fp.kind == kindObject {
-			if planNil(v) {
+			if isNil(v) {
 				if fp.nonNull {
 					r.decline()
 				}
@@ -501,7 +442,7 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 		}
 		for k := range rv.Len() {
 			e := rv.Index(k).Interface()
-			if planNil(e) {
+			if isNil(e) {
 				if fp.elemNonNull {
 					r.decline()
 				}
@@ -571,7 +512,7 @@ func (r *planRun) write(g *planGroup, i int) {
 					w.WriteByte(',')
 				}
 				e := rv.Index(k).Interface()
-				if planNil(e) {
+				if isNil(e) {
 					w.Write(jsonNull)
 					continue
 				}
@@ -585,7 +526,7 @@ func (r *planRun) write(g *planGroup, i int) {
 }
 
 // plans are the compiled operations of every handler (they depend only on the schema).
-var plans planCache
+var plans = newPlanCache()
 
 // planAnswered and planGivenBack count the operations a plan answered and those it gave back to
 // gqlgen's executor (for tests).
