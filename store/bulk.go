@@ -172,11 +172,7 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 			if err := setKey(appendEdgeKey(key(2+2*idLen), tagOut, e.src, e.rel, e.dst), nil); err != nil {
 				return err
 			}
-			var inValue []byte
-			if e.rel != RelCites {
-				inValue = ends
-			}
-			if err := setKey(appendEdgeKey(key(2+2*idLen), tagIn, e.dst, e.rel, e.src), inValue); err != nil {
+			if err := setKey(appendEdgeKey(key(2+2*idLen), tagIn, e.dst, e.rel, e.src), inValue(ends, e)); err != nil {
 				return err
 			}
 			inCounts[inCount{e.dst, e.rel, n.Kind}]++

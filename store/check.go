@@ -79,13 +79,14 @@ func (s *Store) Check(limit int, report func(Violation)) (int, error) {
 					bad([]byte(k), "index entry of %s has the wrong value", id)
 				}
 			}
+			ends := endsValue(n)
 			for e := range edgesOf(n) {
 				if ok, _ := exists(outKey(e.src, e.rel, e.dst)); !ok {
 					bad(outKey(e.src, e.rel, e.dst), "missing edge of %s", id)
 				}
 				if ok, v := exists(inKey(e.dst, e.rel, e.src)); !ok {
 					bad(inKey(e.dst, e.rel, e.src), "missing reverse edge of %s", id)
-				} else if len(v) > 0 && !bytes.Equal(v, edgeValue(n, e)) {
+				} else if len(v) > 0 && !bytes.Equal(v, inValue(ends, e)) {
 					// Empty is an in-key written before ends values existed: walks seek instead.
 					bad(inKey(e.dst, e.rel, e.src), "reverse edge of %s has the wrong ends", id)
 				}

@@ -241,13 +241,13 @@ func endsValue(n *Node) []byte {
 	return b
 }
 
-// edgeValue is the value of the in-key of edge e owned by n: endsValue(n) for a link of a
-// Position or Participation, empty otherwise.
-func edgeValue(n *Node, e edge) []byte {
+// inValue is the value of the in-key of edge e of a record whose endsValue is ends: ends for a
+// link, empty for a citation.
+func inValue(ends []byte, e edge) []byte {
 	if e.rel == RelCites {
 		return nil
 	}
-	return endsValue(n)
+	return ends
 }
 
 // endLen is the length of one (rel, id) pair of an endsValue.

@@ -201,7 +201,7 @@ func (tx *Tx) reindex(old, n *Node) error {
 	rewrite := old != nil && n != nil && !bytes.Equal(endsValue(old), ends)
 	for e := range ne {
 		if _, had := oe[e]; !had {
-			if err := tx.setEdge(e, true, edgeValue(n, e)); err != nil {
+			if err := tx.setEdge(e, true, inValue(ends, e)); err != nil {
 				return err
 			}
 		} else if rewrite && e.rel != RelCites {
@@ -237,15 +237,15 @@ func edgesOf(n *Node) map[edge]struct{} {
 	return out
 }
 
-// setEdge writes (with inValue as the in-key's value, see edgeValue) or deletes both directions
-// of e and adjusts both degree counts.
-func (tx *Tx) setEdge(e edge, add bool, inValue []byte) error {
+// setEdge writes (with in as the in-key's value: inValue) or deletes both directions of e and
+// adjusts both degree counts.
+func (tx *Tx) setEdge(e edge, add bool, in []byte) error {
 	delta := int64(1)
 	if add {
 		if err := tx.set(outKey(e.src, e.rel, e.dst), nil); err != nil {
 			return err
 		}
-		if err := tx.set(inKey(e.dst, e.rel, e.src), inValue); err != nil {
+		if err := tx.set(inKey(e.dst, e.rel, e.src), in); err != nil {
 			return err
 		}
 	} else {
