@@ -60,6 +60,9 @@ func (s *Store) Restore(r io.Reader, force bool, tmpDir string) error {
 	if err := load(s.db, f); err != nil {
 		return err
 	}
+	if err := s.checkMeta(); err != nil { // a backup of an older key space is upgraded
+		return err
+	}
 	return s.loadSeq()
 }
 

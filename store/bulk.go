@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -101,7 +100,6 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 	inCounts := map[inCount]uint64{}
 	kinds := map[Kind]uint64{}
 	var outs []edge
-	var tokens []string
 	put := func(n *Node, ns, ident string) error {
 		if n.ID.IsZero() || n.ID.Kind != n.Kind {
 			return fmt.Errorf("%w: record without id", ErrInvalid)
@@ -126,7 +124,6 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 			}
 		}
 		names := n.names()
-		tokens = tokens[:0]
 		for i, f := range names {
 			f := TruncateName(f)
 			if slices.ContainsFunc(names[:i], func(g string) bool { return TruncateName(g) == f }) {
@@ -136,18 +133,15 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 				return err
 			}
 		}
-		for _, f := range names {
-			for _, t := range strings.Fields(f) {
-				if len(t) <= maxTokenLen && !slices.Contains(tokens, t) {
-					tokens = append(tokens, t)
-				}
-			}
-		}
 		tv := []byte(tokenValue(names))
-		for _, t := range tokens {
-			if err := setKey(appendStringIDKey(key(2+len(t)+idLen), tagToken, t, n.ID), tv); err != nil {
-				return err
+		var terr error
+		tokenEntries(names, func(t string, bound int) {
+			if terr == nil {
+				terr = setKey(appendTokenKey(key(4+len(t)+idLen), t, bound, n.ID), tv)
 			}
+		})
+		if terr != nil {
+			return terr
 		}
 		// Edges: links (distinct per relation) and one per cited source.
 		outs = outs[:0]

@@ -75,7 +75,7 @@ func (s *Store) Check(limit int, report func(Violation)) (int, error) {
 			for k, v := range derivedKeys(n) {
 				if ok, got := exists([]byte(k)); !ok {
 					bad([]byte(k), "missing index entry for %s", id)
-				} else if !bytes.Equal(got, []byte(v)) && !(k[0] == tagToken && len(got) == 0) { // a token key from before tokenValue
+				} else if !bytes.Equal(got, []byte(v)) {
 					bad([]byte(k), "index entry of %s has the wrong value", id)
 				}
 			}
@@ -119,11 +119,17 @@ func (s *Store) Check(limit int, report func(Violation)) (int, error) {
 		}
 		it = txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
 		defer it.Close()
-		for _, tag := range []byte{tagName, tagToken} {
-			for it.Seek([]byte{tag}); it.ValidForPrefix([]byte{tag}); it.Next() {
-				key := it.Item().KeyCopy(nil)
-				_, id := parseIndexKey(key)
+		for it.Seek([]byte{tagName}); it.ValidForPrefix([]byte{tagName}); it.Next() {
+			key := it.Item().KeyCopy(nil)
+			_, id := parseIndexKey(key)
+			implied(key, id)
+		}
+		for it.Seek([]byte{tagToken}); it.ValidForPrefix([]byte{tagToken}); it.Next() {
+			key := it.Item().KeyCopy(nil)
+			if _, _, id, ok := borrowTokenKey(key); ok {
 				implied(key, id)
+			} else {
+				bad(key, "token index entry of an older key space (or corrupt)")
 			}
 		}
 		for it.Seek([]byte{tagExternal}); it.ValidForPrefix([]byte{tagExternal}); it.Next() {
@@ -223,7 +229,12 @@ func printableKey(k []byte) string {
 			fmt.Fprintf(&b, " %s dir=%d %s kind=%s", idFrom(k[1:]), k[1+idLen], Rel(k[2+idLen]), Kind(k[3+idLen]))
 			return b.String()
 		}
-	case tagName, tagToken:
+	case tagToken:
+		if t, bound, id, ok := borrowTokenKey(k); ok {
+			fmt.Fprintf(&b, " %q bound=%d %s", t, bound, id)
+			return b.String()
+		}
+	case tagName:
 		if i := bytes.IndexByte(k, 0); i > 0 && len(k) == i+1+idLen {
 			fmt.Fprintf(&b, " %q %s", k[1:i], idFrom(k[i+1:]))
 			return b.String()

@@ -29,11 +29,13 @@
 //	                                                  counts the records of a kind
 //	n    fold(name) 0 id              empty           exact and prefix name lookup (names, aliases,
 //	                                                  acronyms, source titles), accent/case folded
-//	t    token 0 id                   folded names    word lookup: every word of a name, alias or
+//	t    token 0 bound(2) id          folded names    word lookup: every word of a name, alias or
 //	                                                  acronym (statement texts are in the full-text
 //	                                                  index, store/textindex); the value holds the
 //	                                                  record's folded names, 0-separated, so the
-//	                                                  name search ranks without reading the record
+//	                                                  name search ranks without reading the record;
+//	                                                  bound = length of its shortest name holding
+//	                                                  the word: a word's best candidates come first
 //	x    ns 0 key 0                   id              external keys (ns ""), and natural identities
 //	                                                  of positions (ns "pos"), participations ("par")
 //	                                                  and statements ("stm")

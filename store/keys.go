@@ -20,7 +20,7 @@ const (
 	tagIn       byte = 'i' // i dst rel src           → empty, or the ends of a Position/Participation src (endsValue)
 	tagCount    byte = 'c' // c id dir rel kind       → uint64 count
 	tagName     byte = 'n' // n fold(name) 0 id       → empty
-	tagToken    byte = 't' // t token 0 id            → the record's folded names (tokenValue)
+	tagToken    byte = 't' // t token 0 bound(2) id   → the record's folded names (tokenValue)
 	tagExternal byte = 'x' // x namespace 0 key 0     → id
 	tagChange   byte = 'l' // l seq id                → empty: the change log
 )
@@ -122,13 +122,65 @@ func namePrefix(folded string, exact bool) []byte {
 	return b
 }
 
-// tokenKey: t token 0 id(9).
-func tokenKey(token string, id ID) []byte {
-	return appendStringIDKey(make([]byte, 0, 2+len(token)+idLen), tagToken, token, id)
+// tokenKey: t token 0 bound(2) id(9). bound is the length of the record's shortest folded name
+// holding token as a word (tokenEntries), big-endian: a token's keys are ordered by it, then by
+// ID, which is the name search's ranking among names that hold a word the same way, so the search
+// reads a token's best candidates first and stops (SearchNames).
+func tokenKey(token string, bound int, id ID) []byte {
+	return appendTokenKey(make([]byte, 0, 4+len(token)+idLen), token, bound, id)
 }
+
+// appendTokenKey appends tokenKey(token, bound, id) to b.
+func appendTokenKey(b []byte, token string, bound int, id ID) []byte {
+	b = append(append(append(b, tagToken), token...), 0)
+	return id.appendTo(binary.BigEndian.AppendUint16(b, uint16(min(bound, maxTokenBound))))
+}
+
+// maxTokenBound is the largest bound a token key holds: a longer name is ranked with the others
+// of that bound and beyond (a bound stays a lower bound of the name's length).
+const maxTokenBound = 0xffff
 
 // tokenPrefix: t prefix — tokens starting with prefix.
 func tokenPrefix(prefix string) []byte { return append([]byte{tagToken}, prefix...) }
+
+// tokenRunEnd: the first key after every key of exactly token (t token 1).
+func tokenRunEnd(token string) []byte { return append(append([]byte{tagToken}, token...), 1) }
+
+// borrowTokenKey returns the token, bound and ID of a t key, the token sharing key's bytes (valid
+// while they are). ok is false for a key without a bound (key-space versions 1 and 2: see
+// schemaVersion) or one that does not parse.
+func borrowTokenKey(key []byte) (token string, bound int, id ID, ok bool) {
+	i := bytes.IndexByte(key, 0)
+	if i < 1 || len(key) != i+3+idLen {
+		return "", 0, ID{}, false
+	}
+	return unsafe.String(unsafe.SliceData(key[1:]), i-1), int(binary.BigEndian.Uint16(key[i+1:])), idFrom(key[i+3:]), true
+}
+
+// tokenEntries calls f once for each token of a record's folded names (each word of at most
+// maxTokenLen bytes), with its bound: the length of the shortest of the names holding it.
+func tokenEntries(names []string, f func(token string, bound int)) {
+	type entry struct {
+		token string
+		bound int
+	}
+	var seen []entry
+	for _, name := range names {
+		for _, t := range strings.Fields(name) {
+			if len(t) > maxTokenLen {
+				continue
+			}
+			if i := slices.IndexFunc(seen, func(e entry) bool { return e.token == t }); i >= 0 {
+				seen[i].bound = min(seen[i].bound, len(name))
+				continue
+			}
+			seen = append(seen, entry{t, len(name)})
+		}
+	}
+	for _, e := range seen {
+		f(e.token, e.bound)
+	}
+}
 
 // tokenValue is the value of a record's token keys: its folded names (Node.names), 0-separated,
 // so that the name search ranks a candidate found by a word without reading its record. Token

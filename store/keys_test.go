@@ -177,20 +177,60 @@ func TestIndexKeys(t *testing.T) {
 	ids := []ID{personID(1), {KindOrganization, 256}, {KindRegion, math.MaxUint64}}
 	for _, s := range []string{"a", "abc", "laayoune sakia el hamra", "مراكش", "x y z"} {
 		for _, id := range ids {
-			for name, f := range map[string]func(string, ID) []byte{"nameKey": nameKey, "tokenKey": tokenKey} {
-				k := f(s, id)
-				gs, gid := parseIndexKey(k)
-				if gs != s || gid != id {
-					t.Errorf("parseIndexKey(%s(%q, %v)) = %q, %v", name, s, id, gs, gid)
+			if gs, gid := parseIndexKey(nameKey(s, id)); gs != s || gid != id {
+				t.Errorf("parseIndexKey(nameKey(%q, %v)) = %q, %v", s, id, gs, gid)
+			}
+			for _, bound := range []int{0, 1, 255, 256, maxTokenBound} {
+				if gs, gb, gid, ok := borrowTokenKey(tokenKey(s, bound, id)); !ok || gs != s || gb != bound || gid != id {
+					t.Errorf("borrowTokenKey(tokenKey(%q, %d, %v)) = %q, %d, %v, %v", s, bound, id, gs, gb, gid, ok)
 				}
+			}
+			if _, gb, _, _ := borrowTokenKey(tokenKey(s, maxTokenBound+10, id)); gb != maxTokenBound {
+				t.Errorf("bound %d kept as %d, want %d", maxTokenBound+10, gb, maxTokenBound)
+			}
+			if _, _, _, ok := borrowTokenKey(appendStringIDKey(nil, tagToken, s, id)); ok {
+				t.Errorf("a token key without a bound (key space 2) parsed: %q %v", s, id)
 			}
 			if k := nameKey(s, id); k[0] != tagName || !bytes.HasPrefix(k, namePrefix(s, true)) || !bytes.HasPrefix(k, namePrefix(s, false)) {
 				t.Errorf("nameKey(%q, %v) = %x lacks its prefixes", s, id, k)
 			}
-			if k := tokenKey(s, id); k[0] != tagToken || !bytes.HasPrefix(k, tokenPrefix(s)) {
+			if k := tokenKey(s, 3, id); k[0] != tagToken || !bytes.HasPrefix(k, tokenPrefix(s)) || bytes.Compare(k, tokenRunEnd(s)) >= 0 {
 				t.Errorf("tokenKey(%q, %v) = %x lacks its prefix", s, id, k)
 			}
 		}
+	}
+}
+
+// A token's keys sort by bound, then by ID (the name search's ranking), all before tokenRunEnd,
+// which sorts before the keys of every longer token.
+func TestTokenKeyOrder(t *testing.T) {
+	order := [][]byte{
+		tokenKey("abc", 0, ID{KindRegion, math.MaxUint64}),
+		tokenKey("abc", 12, personID(1)),
+		tokenKey("abc", 12, personID(256)),
+		tokenKey("abc", 12, ID{KindOrganization, 1}),
+		tokenKey("abc", 13, personID(1)),
+		tokenKey("abc", 256, personID(1)),
+		tokenKey("abc", maxTokenBound, ID{KindRegion, math.MaxUint64}),
+		tokenRunEnd("abc"),
+		tokenKey("abca", 0, personID(1)),
+		tokenKey("abd", 0, personID(1)),
+	}
+	for i := 1; i < len(order); i++ {
+		if bytes.Compare(order[i-1], order[i]) >= 0 {
+			t.Errorf("key %d (%x) does not sort before key %d (%x)", i-1, order[i-1], i, order[i])
+		}
+	}
+	if personID(1).Kind >= KindOrganization {
+		t.Fatal("kinds are not in the order this test assumes")
+	}
+	var got []string
+	tokenEntries([]string{"adil sentissi el idrissi", "sentissi", "a very long name with sentissi in it"}, func(tok string, b int) {
+		got = append(got, fmt.Sprintf("%s:%d", tok, b))
+	})
+	want := "[adil:24 sentissi:8 el:24 idrissi:24 a:36 very:36 long:36 name:36 with:36 in:36 it:36]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("tokenEntries = %v, want %s", got, want)
 	}
 }
 
@@ -231,7 +271,7 @@ func TestNameKeyTerminator(t *testing.T) {
 		}
 	}
 	// Name and token keys live in different key ranges.
-	if bytes.HasPrefix(tokenKey("abc", personID(1)), namePrefix("", false)) || bytes.HasPrefix(nameKey("abc", personID(1)), tokenPrefix("")) {
+	if bytes.HasPrefix(tokenKey("abc", 3, personID(1)), namePrefix("", false)) || bytes.HasPrefix(nameKey("abc", personID(1)), tokenPrefix("")) {
 		t.Error("name and token key spaces overlap")
 	}
 }

@@ -363,6 +363,9 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 	}
 	words := strings.Fields(q)
 	best := map[ID]NameHit{}
+	// top holds the best first hits at least as good as a contained match, in order: what the
+	// scan of the token index compares its keys with to stop early.
+	top := make([]NameHit, 0, first+1)
 	// consider grades one name of record id; borrowed says that name's bytes are only valid
 	// during the call (a token key's value): a name kept is then copied.
 	consider := func(name string, id ID, borrowed bool) {
@@ -373,11 +376,20 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		if m == 0 {
 			return
 		}
-		if h, ok := best[id]; !ok || m > h.Match || (m == h.Match && len(name) < len(h.Name)) {
-			if borrowed {
-				name = strings.Clone(name)
+		h, ok := best[id]
+		if ok && (m < h.Match || (m == h.Match && len(name) >= len(h.Name))) {
+			return
+		}
+		if borrowed {
+			name = strings.Clone(name)
+		}
+		h = NameHit{ID: id, Match: m, Name: name}
+		best[id] = h
+		if m >= MatchInside {
+			if i := slices.IndexFunc(top, func(t NameHit) bool { return t.ID == id }); i >= 0 {
+				top = slices.Delete(top, i, i+1)
 			}
-			best[id] = NameHit{ID: id, Match: m, Name: name}
+			top = insertHit(top, h, first)
 		}
 	}
 	err := s.read(func(r *reader) error {
@@ -391,53 +403,54 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 			name, id := borrowIndexKey(it.Item().Key())
 			consider(name, id, true)
 		}
-		// Contained and every-word matches: names with a word starting with the query's longest word.
+		if len(top) == first && top[first-1].Match >= MatchPrefix {
+			return nil // a word's match ranks below all of these
+		}
+		// Contained and every-word matches: names with a word starting with the query's longest
+		// word. Such a name holds a token starting with that word, whose key's bound is at most
+		// the name's length; a token's keys come by bound, then ID (tokenKey), the order the
+		// hits rank in. So once the first best hits so far all rank before a key (as a contained
+		// match, as long as its bound, of its ID), nothing further in that token's keys can rank
+		// among them, and the scan goes on with the next token.
 		longest := words[0]
 		for _, w := range words {
 			if len(w) > len(longest) {
 				longest = w
 			}
 		}
-		var ids []ID
 		p = tokenPrefix(longest)
-		for it.Seek(p); it.ValidForPrefix(p) && read < 2*searchCandidateCap; it.Next() {
-			read++
+		run := "" // the token whose keys are being read
+		for it.Seek(p); it.ValidForPrefix(p) && read < 2*searchCandidateCap; {
 			item := it.Item()
-			_, id := borrowIndexKey(item.Key())
+			token, bound, id, ok := borrowTokenKey(item.Key())
+			if !ok { // not written by this key space (Open upgrades it): cannot be ranked
+				it.Next()
+				continue
+			}
+			if token != run {
+				run = strings.Clone(token)
+			}
+			if len(top) == first && hitBefore(top[first-1], MatchInside, bound, id) {
+				it.Seek(tokenRunEnd(run))
+				continue
+			}
+			read++
 			if len(kinds) > 0 && !hasKind(kinds, id.Kind) { // the kind is in the ID: no read
+				it.Next()
 				continue
 			}
 			if h, ok := best[id]; ok && h.Match >= MatchPrefix {
+				it.Next()
 				continue
 			}
 			// The key's value holds the record's folded names (tokenValue): ranked from it.
 			if err := item.Value(func(v []byte) error {
-				if len(v) == 0 { // written before token keys held names: read the record
-					ids = append(ids, id)
-					return nil
-				}
-				tokenNames(unsafe.String(&v[0], len(v)), func(name string) { consider(name, id, true) })
+				tokenNames(unsafe.String(unsafe.SliceData(v), len(v)), func(name string) { consider(name, id, true) })
 				return nil
 			}); err != nil {
 				return err
 			}
-		}
-		// Check the candidates whose token keys hold no names against every name they have
-		// (through the read cache).
-		for _, id := range ids {
-			if _, ok := best[id]; ok && best[id].Match >= MatchPrefix {
-				continue
-			}
-			n, err := r.node(id)
-			if err != nil {
-				if errors.Is(err, ErrNotFound) {
-					continue
-				}
-				return err
-			}
-			for _, name := range r.cache.names(n) {
-				consider(name, id, false)
-			}
+			it.Next()
 		}
 		return nil
 	})
@@ -445,35 +458,52 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 	// candidates; sorting them all cost a seventh of a search at 1M nodes).
 	hits := make([]NameHit, 0, min(first, len(best))+1)
 	for _, h := range best {
-		if len(hits) == first && !nameHitLess(h, hits[first-1]) {
-			continue
-		}
-		at, _ := slices.BinarySearchFunc(hits, h, func(a, b NameHit) int {
-			if nameHitLess(a, b) {
-				return -1
-			}
-			return 1 // no two hits are equal: their IDs differ
-		})
-		hits = slices.Insert(hits, at, h)
-		if len(hits) > first {
-			hits = hits[:first]
-		}
+		hits = insertHit(hits, h, first)
 	}
 	return hits, err
 }
 
+// insertHit inserts h into hits, kept in order (nameHitLess) and cut at first.
+func insertHit(hits []NameHit, h NameHit, first int) []NameHit {
+	if len(hits) == first && !nameHitLess(h, hits[first-1]) {
+		return hits
+	}
+	at, _ := slices.BinarySearchFunc(hits, h, func(a, b NameHit) int {
+		if nameHitLess(a, b) {
+			return -1
+		}
+		return 1 // no two hits are equal: their IDs differ
+	})
+	hits = slices.Insert(hits, at, h)
+	if len(hits) > first {
+		hits = hits[:first]
+	}
+	return hits
+}
+
+// hitBefore reports whether hit a ranks before a hit of record id matching as m with a name of
+// length n.
+func hitBefore(a NameHit, m Match, n int, id ID) bool {
+	return hitLess(a.Match, len(a.Name), a.ID, m, n, id)
+}
+
 // nameHitLess orders name hits: better match, then shorter name, then kind and sequence.
 func nameHitLess(a, b NameHit) bool {
-	if a.Match != b.Match {
-		return a.Match > b.Match
+	return hitLess(a.Match, len(a.Name), a.ID, b.Match, len(b.Name), b.ID)
+}
+
+// hitLess is nameHitLess on a hit's match, name length and ID.
+func hitLess(am Match, an int, aid ID, bm Match, bn int, bid ID) bool {
+	if am != bm {
+		return am > bm
 	}
-	if len(a.Name) != len(b.Name) {
-		return len(a.Name) < len(b.Name)
+	if an != bn {
+		return an < bn
 	}
-	if a.ID.Kind != b.ID.Kind {
-		return a.ID.Kind < b.ID.Kind
+	if aid.Kind != bid.Kind {
+		return aid.Kind < bid.Kind
 	}
-	return a.ID.Seq < b.ID.Seq
+	return aid.Seq < bid.Seq
 }
 
 // matchName grades how the folded name matches the folded query q (words = its words).

@@ -327,20 +327,23 @@ func (s *Store) Instance() string {
 //
 // Version 2 (2026-12-03) gave index entries values that version 1 left empty: a token key holds
 // its record's folded names (tokenValue), the in-key of a Position's or Participation's link holds
-// the records it joins (endsValue). kgql reads both versions: an empty value is read as in
-// version 1 (the name search reads the record, a walk seeks the membership's out-keys). Opening a
-// version-1 store marks it version 2, so that a kgql of version 1 — which would leave those values
-// stale when it rewrites a record — refuses it from then on; entries written before keep their
-// empty values until the store is imported again (kgql export, then import into an empty store).
-const schemaVersion = "2"
+// the records it joins (endsValue). An empty in-key value is still read as in version 1 (a walk
+// seeks the membership's out-keys).
+//
+// Version 3 (2026-12-03) orders a token's keys by a bound on the names holding it (tokenKey), so
+// that the name search reads a token's best candidates first. Opening a store of version 1 or 2
+// rewrites its token index (upgradeTokens), then marks it version 3, so that an older kgql — which
+// would write token keys of the old layout — refuses it from then on.
+const schemaVersion = "3"
 
-// readableSchemas are the versions of the key space this kgql opens (and marks schemaVersion).
-var readableSchemas = []string{"1", schemaVersion}
+// readableSchemas are the versions of the key space this kgql opens (and upgrades to schemaVersion).
+var readableSchemas = []string{"1", "2", schemaVersion}
 
-// checkMeta records the schema and fold versions in a new store and refuses a store written by an
-// incompatible version.
+// checkMeta records the schema and fold versions in a new store, upgrades a store of an older
+// readable version, and refuses a store written by an incompatible version.
 func (s *Store) checkMeta() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	var upgrade string
+	err := s.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get(metaKey("instance")); errors.Is(err, badger.ErrKeyNotFound) {
 			var b [16]byte
 			_, _ = crand.Read(b[:])
@@ -364,9 +367,7 @@ func (s *Store) checkMeta() error {
 				return err
 			}
 			if name == "schema" && string(got) != want && slices.Contains(readableSchemas, string(got)) {
-				if err := txn.Set(metaKey(name), []byte(want)); err != nil { // see schemaVersion
-					return err
-				}
+				upgrade = string(got) // see schemaVersion
 				continue
 			}
 			if string(got) != want {
@@ -375,6 +376,13 @@ func (s *Store) checkMeta() error {
 		}
 		return nil
 	})
+	if err != nil || upgrade == "" {
+		return err
+	}
+	if err := s.upgradeTokens(upgrade); err != nil {
+		return fmt.Errorf("upgrade the store from key-space version %s: %w", upgrade, err)
+	}
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(metaKey("schema"), []byte(schemaVersion)) })
 }
 
 // Close releases ID leases and closes Badger cleanly.

@@ -295,13 +295,7 @@ func derivedKeys(n *Node) map[string]string {
 	}
 	names := n.names()
 	tv := tokenValue(names)
-	for _, f := range names {
-		for _, t := range strings.Fields(f) {
-			if len(t) <= maxTokenLen {
-				out[string(tokenKey(t, n.ID))] = tv
-			}
-		}
-	}
+	tokenEntries(names, func(t string, bound int) { out[string(tokenKey(t, bound, n.ID))] = tv })
 	return out
 }
 
