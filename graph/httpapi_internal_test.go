@@ -18,6 +18,10 @@ func TestWireEncodeIsMarshal(t *testing.T) {
 		{Data: json.RawMessage(`null`)},
 		{Data: json.RawMessage(`{"t":"<b>&amp; \u2028 \u2029 é \u003c"}`)},
 		{Data: json.RawMessage("{\"t\":\"line\u2028sep\"}")},
+		{Data: json.RawMessage("{\"t\":\"para\u2029sep\"}")},
+		{Data: json.RawMessage("{\"t\":\"l\u2019export \u2013 \u00ab vert \u00bb\"}")}, // 0xE2 lead bytes, not escaped
+		{Data: json.RawMessage(`{"t":"only > here"}`)},
+		{Data: json.RawMessage(`{"t":"é ç à ü"}`)},
 		{Errors: gqlerror.List{{Message: "boom <x>", Path: ast.Path{ast.PathName("a"), ast.PathIndex(2)},
 			Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}, Data: json.RawMessage(`{"a":null}`)},
 		{Errors: gqlerror.List{{Message: "request error"}}},
