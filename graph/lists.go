@@ -216,13 +216,17 @@ func pageConnection[T any](p *query.Page, sig string, wrap func(*store.Node) T) 
 }
 
 // selectsTotal reports whether the current (connection) field selects totalCount.
-func selectsTotal(ctx context.Context) bool {
+func selectsTotal(ctx context.Context) bool { return selects(ctx, "totalCount") }
+
+// selects reports whether the current field selects the field name on its type (through
+// fragments too); true when that cannot be told (no field context).
+func selects(ctx context.Context, name string) bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return true
 	}
 	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, nil) {
-		if f.Name == "totalCount" {
+		if f.Name == name {
 			return true
 		}
 	}

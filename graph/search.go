@@ -150,6 +150,7 @@ func (r *Resolver) searchResult(ctx context.Context, hits []searchHit) ([]*model
 		}
 	}
 	out := make([]*model.SearchHit, 0, len(hits))
+	wantSnippet := selects(ctx, "snippet") // finding it folds every name of the hit: a seventh of a name search
 	var found []*store.Node
 	defer func() { prefetchBelow(ctx, found, "node") }()
 	for _, h := range hits {
@@ -163,7 +164,7 @@ func (r *Resolver) searchResult(ctx context.Context, hits []searchHit) ([]*model
 		loaders.For(ctx).Prime(node)
 		found = append(found, node)
 		snip := h.snippet
-		if snip == nil {
+		if snip == nil && wantSnippet {
 			snip = snippet(node, h.folded)
 		}
 		out = append(out, &model.SearchHit{Node: model.FromNode(node), Score: h.score, Match: h.match, Snippet: snip})

@@ -219,3 +219,35 @@ func TestSearchEmpty(t *testing.T) {
 		}
 	}
 }
+
+// The snippet, found only when selected, is there when selected through a fragment or an alias,
+// and the hits are the same without it.
+func TestSearchSnippetSelected(t *testing.T) {
+	c, _ := newServer(t)
+	var got struct {
+		A []struct {
+			S    *string `json:"s"`
+			Node struct {
+				ID string `json:"id"`
+			} `json:"node"`
+		} `json:"a"`
+		B []struct {
+			Node struct {
+				ID string `json:"id"`
+			} `json:"node"`
+		} `json:"b"`
+	}
+	c.mustDo(t, `query { a: search(text: "laâyoune") { ...S node { id } } b: search(text: "laâyoune") { node { id } } }
+fragment S on SearchHit { s: snippet }`, nil, &got)
+	if len(got.A) == 0 || len(got.A) != len(got.B) {
+		t.Fatalf("hits %d and %d", len(got.A), len(got.B))
+	}
+	if got.A[0].S == nil || *got.A[0].S != "Laâyoune-Sakia El Hamra" {
+		t.Errorf("snippet through a fragment: %v", got.A[0].S)
+	}
+	for i := range got.A {
+		if got.A[i].Node.ID != got.B[i].Node.ID {
+			t.Errorf("hit %d: %s with the snippet, %s without", i, got.A[i].Node.ID, got.B[i].Node.ID)
+		}
+	}
+}
