@@ -30,29 +30,19 @@ func (s *Store) upgradeTokens(from string) error {
 			deleted++
 		}
 		it.Close()
-		it = txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: []byte{tagEntity}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			id := parseEntityKey(it.Item().Key())
-			var n *Node
-			if err := it.Item().Value(func(v []byte) (err error) { n, err = decodeNode(id, v); return }); err != nil {
-				return err
-			}
+		return scanRecords(txn, []byte{tagEntity}, func(n *Node) error {
 			records++
 			names := n.names()
 			tv := []byte(tokenValue(names))
 			var werr error
 			tokenEntries(names, func(t string, bound int) {
 				if werr == nil {
-					werr = wb.Set(tokenKey(t, bound, id), tv)
+					werr = wb.Set(tokenKey(t, bound, n.ID), tv)
 					written++
 				}
 			})
-			if werr != nil {
-				return werr
-			}
-		}
-		return nil
+			return werr
+		})
 	})
 	if err != nil {
 		return err
