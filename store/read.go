@@ -355,7 +355,10 @@ const searchCandidateCap = 5000
 
 // SearchNames finds records whose name, alias, acronym (or a source's title) matches text, folded
 // for accents and case. Hits are ranked exact > prefix > contained > every-word, then by shorter
-// name, then by ID, and cut at first. kinds, if not empty, restricts the kinds returned.
+// name, then by ID, and cut at first. kinds, if not empty, restricts the kinds returned. The hits
+// are the best of every record's names, except when more than searchCandidateCap names start with
+// the query, or the words' scan meets 2 × searchCandidateCap keys before it can stop (a one-letter
+// query): then they are the best of the candidates read.
 func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, error) {
 	q := Fold(text)
 	if q == "" || first <= 0 {

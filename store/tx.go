@@ -384,7 +384,9 @@ func (tx *Tx) Exists(id ID) (bool, error) {
 
 // Scan calls fn for every record of kind k in creation order, within the transaction (so a whole
 // export sees one snapshot). fn's record is its own copy.
-func (tx *Tx) Scan(k Kind, fn func(n *Node) error) error { return scanRecords(tx.txn, entityPrefix(k), fn) }
+func (tx *Tx) Scan(k Kind, fn func(n *Node) error) error {
+	return scanRecords(tx.txn, entityPrefix(k), fn)
+}
 
 // scanRecords calls fn for every record whose entity key starts with prefix, in key order.
 func scanRecords(txn *badger.Txn, prefix []byte, fn func(n *Node) error) error {
