@@ -565,3 +565,39 @@ func TestCommandLineErrors(t *testing.T) {
 		}
 	}
 }
+
+// -text-index=false serves without the full-text index: the name search answers, no text.bleve is
+// created, /healthz has no textIndex, and the start log says "off".
+func TestServeWithoutTextIndex(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "data")
+	p := kgqlServe(t, kgqlEnv(), "-addr", "127.0.0.1:0", "-data", data, "-text-index=false")
+	if n := p.peopleCount(t); n != 14 {
+		t.Errorf("people totalCount %d, want 14", n)
+	}
+	resp, err := http.Post(p.url+"graphql", "application/json",
+		strings.NewReader(`{"query":"{ search(text: \"sentissi\") { match node { id } } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"CONTAINED"`) || strings.Contains(string(body), `"errors"`) {
+		t.Errorf("name search without the text index: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(p.url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "textIndex") {
+		t.Errorf("/healthz without the text index: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(p.stderr.String(), "text_index=off") && !strings.Contains(p.stderr.String(), `"text_index":"off"`) {
+		t.Errorf("the start log does not say the text index is off:\n%s", p.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, "text.bleve")); !os.IsNotExist(err) {
+		t.Errorf("text.bleve exists with -text-index=false (%v)", err)
+	}
+}

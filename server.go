@@ -133,6 +133,7 @@ func serve(args []string) error {
 	addr := fs.String("addr", env("KGQL_ADDR", "localhost:8080"), "listen address HOST:PORT (env KGQL_ADDR)")
 	data := dataFlag(fs)
 	doSeed := fs.Bool("seed", env("KGQL_SEED", "true") != "false", "fill an empty store with the built-in dataset (env KGQL_SEED)")
+	textOn := fs.Bool("text-index", env("KGQL_TEXT_INDEX", "true") != "false", "keep the full-text index (text.bleve in the data directory); false serves `search` from the name index only and leaves text.bleve untouched (env KGQL_TEXT_INDEX)")
 	origins := fs.String("cors-origins", env("KGQL_CORS_ORIGINS", strings.Join(graph.DefaultCORSOrigins, ",")),
 		"comma-separated origins allowed by CORS and for websocket upgrades (env KGQL_CORS_ORIGINS)")
 	metricsOn := fs.Bool("metrics", env("KGQL_METRICS", "true") != "false", "collect Prometheus metrics and serve them at GET /metrics (env KGQL_METRICS)")
@@ -224,15 +225,17 @@ func serve(args []string) error {
 	}
 	// The text index (bleve) opens and catches up (or rebuilds) in the background, after the
 	// store's directory lock is held: a second kgql on the same directory never touches it.
-	ix, err := textindex.OpenBackground(filepath.Join(*data, textIndexDir), s, log)
-	if err != nil {
-		return err
-	}
-	defer func() { // before the store's: the index drains its queue from the store
-		if err := ix.Close(); err != nil {
-			log.Error("closing the text index", "err", err)
+	var ix *textindex.Index
+	if *textOn {
+		if ix, err = textindex.OpenBackground(filepath.Join(*data, textIndexDir), s, log); err != nil {
+			return err
 		}
-	}()
+		defer func() { // before the store's: the index drains its queue from the store
+			if err := ix.Close(); err != nil {
+				log.Error("closing the text index", "err", err)
+			}
+		}()
+	}
 
 	hopts.Store, hopts.Text, hopts.Logger, hopts.CORSOrigins = s, ix, log, splitList(*origins)
 	if sl.level <= slog.LevelInfo { // above INFO the access log writes nothing: leave it out
@@ -257,7 +260,7 @@ func serve(args []string) error {
 	ready.Store(&h)
 	go reloadOnHUP(ctx, sec, log)
 	log.Info("kgql serving", "url", "http://"+ln.Addr().String()+"/", "data", *data,
-		"store_open", openTook.Round(time.Millisecond/10), "since_main", time.Since(mainStart).Round(time.Millisecond/10), "text_index", ix.Status().State)
+		"store_open", openTook.Round(time.Millisecond/10), "since_main", time.Since(mainStart).Round(time.Millisecond/10), "text_index", textState(ix))
 	select {
 	case err := <-errc:
 		return err
@@ -369,6 +372,14 @@ func starting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.WriteString(w, `{"errors":[{"message":"kgql is starting: the store is being opened","extensions":{"code":"UNAVAILABLE"}}]}`+"\n")
+}
+
+// textState is the full-text index's state for the log: "off" without one (-text-index=false).
+func textState(ix *textindex.Index) string {
+	if ix == nil {
+		return "off"
+	}
+	return ix.Status().State
 }
 
 // textIndexDir is where the full-text index lives, inside the data directory. It is derived from

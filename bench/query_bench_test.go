@@ -41,15 +41,18 @@ func open(b *testing.B) *fixture {
 		return fx
 	}
 	s := openStore(b)
-	ix, err := textindex.Open(filepath.Join(dir, "text.bleve"))
-	if err != nil {
-		b.Fatal(err)
+	var ix *textindex.Index
+	if os.Getenv("KGQL_TEXT_INDEX") != "false" { // as kgql serve -text-index=false: no full-text index
+		var err error
+		if ix, err = textindex.Open(filepath.Join(dir, "text.bleve")); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := textindex.Attach(s, ix, slog.New(slog.DiscardHandler)); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("text index ready in %s", time.Since(start).Round(time.Millisecond))
 	}
-	start := time.Now()
-	if err := textindex.Attach(s, ix, slog.New(slog.DiscardHandler)); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("text index ready in %s", time.Since(start).Round(time.Millisecond))
 	n := 0
 	for _, k := range []store.Kind{store.KindPerson, store.KindOrganization, store.KindRegion, store.KindEvent, store.KindStatement, store.KindSource} {
 		c, _ := s.CountKind(k)

@@ -3,19 +3,21 @@
 # latency, CPU and allocations per request, memory, disk, bulk import and start-to-healthy, each
 # workload as a ratio to gqlgen's `{ __typename }` on the same server in the same run.
 #
-#   bench/run.sh S|M [SECONDS]
+#   bench/run.sh S|M|L [SECONDS]
 #
 # SECONDS (whole seconds) is the length of each load run: default 3 at S (the run takes ~9 min on
-# the project's 2-CPU machine), 8 at M (~25 min).
+# the project's 2-CPU machine), 8 at M (~25 min), 5 at L (its store copy alone takes minutes).
 # Environment (all optional):
 #   ROUNDS=3                 interleaved rounds (round r runs every workload before round r+1)
 #   OPEN_FRACTION=0.5        open-loop rate = this × the workload's 32-connection req/s, same round
 #   OPEN_CAP=1000            ... at most this many req/s (vegeta on one core cannot send much more)
 #   PATH_FROM/PATH_TO        people 4 hops apart (default per size: S p-1919 → p-2791,
-#                            M p-7919 → p-4791); checked before measuring
-#   IMPORT_PEOPLE            size of the import benchmark's graph (default S 3000, M 20000)
+#                            M p-7919 → p-4791, L __LFROM__ → __LTO__); checked before measuring
+#   IMPORT_PEOPLE            size of the import benchmark's graph (default S 3000, M and L 20000)
 #   KGQL_BENCH_TOOLS         where vegeta is installed (default /tmp/kgql-bench-tools)
 #   KEEP=1                   keep the work directory (logs, raw outputs, the store copy)
+#   KGQL_TEXT_INDEX=false    serve without the full-text index (kgql serve -text-index=false): no
+#                            wait for it, no full-text workload (L: its build takes about an hour)
 #
 # What it does (see BENCHMARKS.md, "Load harness, full run"):
 #  - builds kgql, bench/constserver (plain net/http constant JSON) and bench/starttime; installs
@@ -39,7 +41,8 @@ size="${1:-}"
 case "$size" in
   S) defsecs=3; from=p-1919; to=p-2791; people=3000 ;;
   M) defsecs=8; from=p-7919; to=p-4791; people=20000 ;;
-  *) echo "usage: bench/run.sh S|M [SECONDS]" >&2; exit 2 ;;
+  L) defsecs=5; from=__LFROM__; to=__LTO__; people=20000 ;;
+  *) echo "usage: bench/run.sh S|M|L [SECONDS]" >&2; exit 2 ;;
 esac
 secs="${2:-$defsecs}"
 rounds="${ROUNDS:-3}"
@@ -106,6 +109,11 @@ EOF
 
 # workload id → label; the body of each is bodies/ID.json (the mix: point + write).
 workloads=(const typename point hop1 hop2 asmex namesearch fulltext page path4 mix)
+notext=0
+if [ "${KGQL_TEXT_INDEX:-true}" = false ]; then # every kgql below inherits it
+  notext=1
+  workloads=(const typename point hop1 hop2 asmex namesearch page path4 mix)
+fi
 declare -A label=(
   [const]="net/http constant response (reference)" [typename]='`{ __typename }`'
   [point]="point lookup by key" [hop1]="1-hop (node + 10 neighbours)" [hop2]="2-hop (10 × 10)"
@@ -131,9 +139,12 @@ else
 fi
 
 # --- servers ------------------------------------------------------------------------------------
-waiturl() { # file → URL printed as url=... (waits up to 10 min: a big store may rebuild its index)
+# How long a server may take to listen (a store of an older key space is upgraded first) and its
+# text index to be ready: 10 and 20 min, an hour each at L.
+waitmax=600; [ "$size" = L ] && waitmax=3600
+waiturl() { # file → URL printed as url=...
   local u=""
-  for _ in $(seq 1 3000); do
+  for _ in $(seq 1 $((waitmax * 5))); do
     u=$(grep -o 'url=http://[0-9.:]*/' "$1" 2>/dev/null | head -1 | sed 's/^url=//; s/\/$//') || true
     [ -n "$u" ] && curl -sf "$u/healthz" -o /dev/null 2>&1 && { echo "$u"; return; }
     [ -n "$u" ] && [ "$1" = "$work/const.out" ] && { echo "$u"; return; }
@@ -149,12 +160,16 @@ curl_const=$(waiturl "$work/const.out"); url=$(waiturl "$work/server.log")
 say "kgql pid $kpid at $url, constserver pid $cpid at $curl_const"
 # /healthz answers 200 while the text index catches up or rebuilds in the background; the
 # searches are measured on a ready index only.
-for _ in $(seq 1 6000); do
-  curl -sf "$url/healthz" 2>/dev/null | grep -q '"textIndex":"ready"' && break
-  sleep 0.2
-done
-curl -sf "$url/healthz" | grep -q '"textIndex":"ready"' || die "text index not ready after 20 min: $(curl -s "$url/healthz")"
-say "text index ready"
+if [ "$notext" = 1 ]; then
+  say "KGQL_TEXT_INDEX=false: served without the full-text index, its workload left out"
+else
+  for _ in $(seq 1 $((waitmax * 10))); do
+    curl -sf "$url/healthz" 2>/dev/null | grep -q '"textIndex":"ready"' && break
+    sleep 0.2
+  done
+  curl -sf "$url/healthz" | grep -q '"textIndex":"ready"' || die "text index not ready after $((waitmax / 30)) min: $(curl -s "$url/healthz")"
+  say "text index ready"
+fi
 urlof() { if [ "$1" = const ]; then echo "$curl_const"; else echo "$url/graphql"; fi; }
 pidof_() { if [ "$1" = const ]; then echo "$cpid"; else echo "$kpid"; fi; }
 
