@@ -12,7 +12,7 @@
 #   OPEN_FRACTION=0.5        open-loop rate = this × the workload's 32-connection req/s, same round
 #   OPEN_CAP=1000            ... at most this many req/s (vegeta on one core cannot send much more)
 #   PATH_FROM/PATH_TO        people 4 hops apart (default per size: S p-1919 → p-2791,
-#                            M p-7919 → p-4791, L __LFROM__ → __LTO__); checked before measuring
+#                            M p-7919 → p-4791, L p-909030 → p-1711909); checked before measuring
 #   IMPORT_PEOPLE            size of the import benchmark's graph (default S 3000, M and L 20000)
 #   KGQL_BENCH_TOOLS         where vegeta is installed (default /tmp/kgql-bench-tools)
 #   KEEP=1                   keep the work directory (logs, raw outputs, the store copy)
@@ -41,7 +41,7 @@ size="${1:-}"
 case "$size" in
   S) defsecs=3; from=p-1919; to=p-2791; people=3000 ;;
   M) defsecs=8; from=p-7919; to=p-4791; people=20000 ;;
-  L) defsecs=5; from=__LFROM__; to=__LTO__; people=20000 ;;
+  L) defsecs=5; from=p-909030; to=p-1711909; people=20000 ;;
   *) echo "usage: bench/run.sh S|M|L [SECONDS]" >&2; exit 2 ;;
 esac
 secs="${2:-$defsecs}"
