@@ -134,14 +134,10 @@ func (s *Store) BulkLoadIdentified(fn func(put func(n *Node, ns, ident string) e
 			}
 		}
 		tv := []byte(tokenValue(names))
-		var terr error
-		tokenEntries(names, func(t string, bound int) {
-			if terr == nil {
-				terr = setKey(appendTokenKey(key(4+len(t)+idLen), t, bound, n.ID), tv)
+		for _, e := range tokenEntries(names) {
+			if err := setKey(appendTokenKey(key(4+len(e.token)+idLen), e.token, e.bound, n.ID), tv); err != nil {
+				return err
 			}
-		})
-		if terr != nil {
-			return terr
 		}
 		// Edges: links (distinct per relation) and one per cited source.
 		outs = outs[:0]

@@ -108,7 +108,8 @@ func nameKey(folded string, id ID) []byte {
 	return appendStringIDKey(make([]byte, 0, 2+len(folded)+idLen), tagName, folded, id)
 }
 
-// appendStringIDKey appends an n (tagName) or t (tagToken) key to b.
+// appendStringIDKey appends an n key (tag tagName) to b: tag, s, 0, id. (Token keys of key-space
+// versions 1 and 2 had this layout too; version 3's are tokenKey's.)
 func appendStringIDKey(b []byte, tag byte, s string, id ID) []byte {
 	return id.appendTo(append(append(append(b, tag), s...), 0))
 }
@@ -157,29 +158,29 @@ func borrowTokenKey(key []byte) (token string, bound int, id ID, ok bool) {
 	return unsafe.String(unsafe.SliceData(key[1:]), i-1), int(binary.BigEndian.Uint16(key[i+1:])), idFrom(key[i+3:]), true
 }
 
-// tokenEntries calls f once for each token of a record's folded names (each word of at most
+// tokenEntry is one token of a record's names and its bound (tokenKey).
+type tokenEntry struct {
+	token string
+	bound int
+}
+
+// tokenEntries returns each token of a record's folded names once (each word of at most
 // maxTokenLen bytes), with its bound: the length of the shortest of the names holding it.
-func tokenEntries(names []string, f func(token string, bound int)) {
-	type entry struct {
-		token string
-		bound int
-	}
-	var seen []entry
+func tokenEntries(names []string) []tokenEntry {
+	var out []tokenEntry
 	for _, name := range names {
 		for _, t := range strings.Fields(name) {
 			if len(t) > maxTokenLen {
 				continue
 			}
-			if i := slices.IndexFunc(seen, func(e entry) bool { return e.token == t }); i >= 0 {
-				seen[i].bound = min(seen[i].bound, len(name))
+			if i := slices.IndexFunc(out, func(e tokenEntry) bool { return e.token == t }); i >= 0 {
+				out[i].bound = min(out[i].bound, len(name))
 				continue
 			}
-			seen = append(seen, entry{t, len(name)})
+			out = append(out, tokenEntry{t, len(name)})
 		}
 	}
-	for _, e := range seen {
-		f(e.token, e.bound)
-	}
+	return out
 }
 
 // tokenValue is the value of a record's token keys: its folded names (Node.names), 0-separated,
@@ -197,7 +198,7 @@ func tokenNames(v string, f func(string)) {
 	}
 }
 
-// parseIndexKey returns the string and the ID of an n or t key.
+// parseIndexKey returns the string and the ID of an n key (a t key: borrowTokenKey).
 func parseIndexKey(key []byte) (string, ID) {
 	s, id := borrowIndexKey(key)
 	return strings.Clone(s), id

@@ -225,9 +225,9 @@ func TestTokenKeyOrder(t *testing.T) {
 		t.Fatal("kinds are not in the order this test assumes")
 	}
 	var got []string
-	tokenEntries([]string{"adil sentissi el idrissi", "sentissi", "a very long name with sentissi in it"}, func(tok string, b int) {
-		got = append(got, fmt.Sprintf("%s:%d", tok, b))
-	})
+	for _, e := range tokenEntries([]string{"adil sentissi el idrissi", "sentissi", "a very long name with sentissi in it"}) {
+		got = append(got, fmt.Sprintf("%s:%d", e.token, e.bound))
+	}
 	want := "[adil:24 sentissi:8 el:24 idrissi:24 a:36 very:36 long:36 name:36 with:36 in:36 it:36]"
 	if fmt.Sprint(got) != want {
 		t.Errorf("tokenEntries = %v, want %s", got, want)

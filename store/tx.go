@@ -295,7 +295,9 @@ func derivedKeys(n *Node) map[string]string {
 	}
 	names := n.names()
 	tv := tokenValue(names)
-	tokenEntries(names, func(t string, bound int) { out[string(tokenKey(t, bound, n.ID))] = tv })
+	for _, e := range tokenEntries(names) {
+		out[string(tokenKey(e.token, e.bound, n.ID))] = tv
+	}
 	return out
 }
 

@@ -34,14 +34,13 @@ func (s *Store) upgradeTokens(from string) error {
 			records++
 			names := n.names()
 			tv := []byte(tokenValue(names))
-			var werr error
-			tokenEntries(names, func(t string, bound int) {
-				if werr == nil {
-					werr = wb.Set(tokenKey(t, bound, n.ID), tv)
-					written++
+			for _, e := range tokenEntries(names) {
+				if err := wb.Set(tokenKey(e.token, e.bound, n.ID), tv); err != nil {
+					return err
 				}
-			})
-			return werr
+				written++
+			}
+			return nil
 		})
 	})
 	if err != nil {
