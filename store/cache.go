@@ -42,7 +42,18 @@ type nodeCache struct {
 	// record value: a *Node the read side hands out never changes, so its names are folded once,
 	// not once per query. Two generations, like the records.
 	folded generations[*Node, []string]
+	// pages holds neighbour pages (their IDs and HasNext, not their records) by query. A commit
+	// may change the edges of records it does not list (a new link changes the target's reverse
+	// pages), so every commit drops them all; a reader keeps a page under the same epoch rule as
+	// a record. Pages of more than maxCachedPage neighbours are not kept, so the cache holds at
+	// most pageLimit() × maxCachedPage IDs.
+	pages generations[AdjQuery, AdjPage]
+
+	pageHits, pageMisses atomic.Int64
 }
+
+// maxCachedPage is the largest neighbour page the cache keeps.
+const maxCachedPage = 128
 
 // generations is a map in two generations: lookups hit cur, then old (and move the entry to
 // cur); when cur holds half the limit, old is dropped and cur becomes old.
@@ -143,6 +154,47 @@ func (c *nodeCache) names(n *Node) []string {
 	return f
 }
 
+// pageLimit is how many neighbour pages the cache keeps: an eighth of its record count (with
+// the default, 12,500 pages, at most 1.6M neighbour IDs, ~26 MiB).
+func (c *nodeCache) pageLimit() int { return max(c.max/8, 1) }
+
+// page returns a cached neighbour page; its IDs must not be modified, and Nodes is nil.
+func (c *nodeCache) page(q AdjQuery) (AdjPage, bool) {
+	if !c.enabled() {
+		return AdjPage{}, false
+	}
+	c.mu.Lock()
+	p, ok := c.pages.get(q, c.pageLimit())
+	c.mu.Unlock()
+	if ok {
+		c.pageHits.Add(1)
+	} else {
+		c.pageMisses.Add(1)
+	}
+	return p, ok
+}
+
+// putPage keeps page p of q (without its records) if no write has committed since the reader
+// took epoch and it is small enough.
+func (c *nodeCache) putPage(epoch uint64, q AdjQuery, p AdjPage) {
+	if !c.enabled() || len(p.IDs) > maxCachedPage {
+		return
+	}
+	p.Nodes = nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch.Load() != epoch {
+		return
+	}
+	c.pages.add(q, p, c.pageLimit())
+}
+
+// PageCacheStats returns how many neighbour-page lookups of the read paths the read cache
+// answered (hits) and how many read Badger (misses) since the store opened.
+func (s *Store) PageCacheStats() (hits, misses int64) {
+	return s.cache.pageHits.Load(), s.cache.pageMisses.Load()
+}
+
 // keyHint returns the record that last owned key, if the cache remembers one.
 func (c *nodeCache) keyHint(key string) (ID, bool) {
 	if !c.enabled() {
@@ -172,6 +224,7 @@ func (c *nodeCache) invalidate(ids []ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch.Add(1)
+	c.pages.clear() // see pages: any commit may change any page
 	if ids == nil {
 		c.records.clear()
 		c.folded.clear()

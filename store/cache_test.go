@@ -180,3 +180,56 @@ func TestCacheKeyMoves(t *testing.T) {
 		}
 	}
 }
+
+// Neighbour pages are cached too (nodeCache.pages). A write that changes a page without changing
+// the record it belongs to (a new position of an organization, whose record stays as it was)
+// must still be seen by the next read of the page, with readers racing the writer; and the cache
+// must actually answer the pages it can.
+func TestPageCacheSeesEveryEdgeChange(t *testing.T) {
+	s := storetest.OpenWith(t, store.Options{NodeCache: 64})
+	org := create(t, s, &store.Node{Kind: store.KindOrganization, Key: "asmex", Name: "ASMEX"})
+	person := create(t, s, &store.Node{Kind: store.KindPerson, Key: "p", Name: "P"})
+	members := store.AdjQuery{ID: org, Rel: store.RelOrganization, Kind: store.KindPosition}
+	firstTwo := store.AdjQuery{ID: org, Rel: store.RelOrganization, Kind: store.KindPosition, First: 2}
+	count := func() (int, bool) {
+		t.Helper()
+		pages, err := s.AdjacentNodes([]store.AdjQuery{members, firstTwo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(pages[members].IDs), pages[firstTwo].HasNext
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				_, _ = s.Adjacent([]store.AdjQuery{members, firstTwo})
+			}
+		}()
+	}
+	defer func() { stop.Store(true); wg.Wait() }()
+	var positions []store.ID
+	for i := 1; i <= 60; i++ {
+		positions = append(positions, create(t, s, &store.Node{Kind: store.KindPosition, Title: fmt.Sprint(i),
+			Links: map[store.Rel][]store.ID{store.RelPerson: {person}, store.RelOrganization: {org}}}))
+		for range 2 {
+			if n, more := count(); n != i || more != (i > 2) {
+				t.Fatalf("after %d positions acknowledged: page of %d, hasNext %v", i, n, more)
+			}
+		}
+	}
+	for i, id := range positions {
+		if err := s.Update(func(tx *store.Tx) error { _, err := tx.DeleteNode(id, false); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := count(); n != len(positions)-i-1 {
+			t.Fatalf("after %d deletes acknowledged: page of %d", i+1, n)
+		}
+	}
+	if hits, _ := s.PageCacheStats(); hits == 0 {
+		t.Error("the page cache answered no page")
+	}
+}

@@ -143,7 +143,8 @@ type AdjQuery struct {
 	First int
 }
 
-// AdjPage is one page of neighbours, in ID order (creation order within a kind).
+// AdjPage is one page of neighbours, in ID order (creation order within a kind). Its IDs may be
+// shared with the read cache and other readers: they must not be modified.
 type AdjPage struct {
 	IDs     []ID
 	HasNext bool
@@ -168,34 +169,29 @@ func (s *Store) adjacent(qs []AdjQuery, withNodes bool) (map[AdjQuery]AdjPage, e
 	return out, err
 }
 
-// adjacent adds the pages of qs to out, with their records if withNodes.
+// adjacent adds the pages of qs to out, with their records if withNodes. A page the cache holds
+// (see nodeCache.pages) costs no Badger read; the iterator is only opened for the others.
 func (r *reader) adjacent(qs []AdjQuery, withNodes bool, out map[AdjQuery]AdjPage) error {
 	if len(qs) == 0 {
 		return nil
 	}
-	it := r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
-	defer it.Close()
+	var it *badger.Iterator
+	defer func() {
+		if it != nil {
+			it.Close()
+		}
+	}()
 	for _, q := range qs {
 		if _, done := out[q]; done {
 			continue
 		}
-		prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
-		var page AdjPage
-		start := prefix
-		switch {
-		case q.After.IsZero() || (q.Kind != 0 && q.After.Kind < q.Kind):
-		case q.Kind != 0 && q.After.Kind > q.Kind:
-			out[q] = page // every neighbour of the kind comes before After
-			continue
-		default:
-			start = adjSeek(q.Out, q.ID, q.Rel, q.After)
-		}
-		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-			if q.First > 0 && len(page.IDs) == q.First {
-				page.HasNext = true
-				break
+		page, cached := r.cache.page(q)
+		if !cached {
+			if it == nil {
+				it = r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
 			}
-			page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
+			page = readPage(it, q)
+			r.cache.putPage(r.epoch, q, page)
 		}
 		if withNodes {
 			page.Nodes = make([]*Node, len(page.IDs))
@@ -210,6 +206,28 @@ func (r *reader) adjacent(qs []AdjQuery, withNodes bool, out map[AdjQuery]AdjPag
 		out[q] = page
 	}
 	return nil
+}
+
+// readPage reads one neighbour page (IDs and HasNext) with a key-only iterator.
+func readPage(it *badger.Iterator, q AdjQuery) AdjPage {
+	var page AdjPage
+	prefix := adjPrefix(q.Out, q.ID, q.Rel, q.Kind)
+	start := prefix
+	switch {
+	case q.After.IsZero() || (q.Kind != 0 && q.After.Kind < q.Kind):
+	case q.Kind != 0 && q.After.Kind > q.Kind:
+		return page // every neighbour of the kind comes before After
+	default:
+		start = adjSeek(q.Out, q.ID, q.Rel, q.After)
+	}
+	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+		if q.First > 0 && len(page.IDs) == q.First {
+			page.HasNext = true
+			break
+		}
+		page.IDs = append(page.IDs, adjNeighbour(it.Item().Key()))
+	}
+	return page
 }
 
 // Degree identifies a degree count: how many edges of one relation leave (Out) or reach a record,
