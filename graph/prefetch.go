@@ -3,7 +3,10 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -120,6 +123,10 @@ func prefetchConnections[T recorder](ctx context.Context, conns []*model.Connect
 // connectionNodes returns the selections made on a connection's nodes.
 func connectionNodes(ctx context.Context, sel ast.SelectionSet) ast.SelectionSet {
 	op := graphql.GetOperationContext(ctx)
+	return prefetchMemoFor(op).connectionNodes(op, sel)
+}
+
+func collectConnectionNodes(op *graphql.OperationContext, sel ast.SelectionSet) ast.SelectionSet {
 	var out ast.SelectionSet
 	for _, f := range graphql.CollectFields(op, sel, nil) {
 		switch f.Name {
@@ -220,9 +227,11 @@ func hasSubSelections(sel ast.SelectionSet) bool {
 }
 
 // expand lists the branches below one level: one per selected field that links to records, lists
-// neighbours, or cites sources.
+// neighbours, or cites sources. What a selection set asks of one kind comes from expandSteps,
+// collected once per operation; only the arguments are read again (they may be variables).
 func expand(ctx context.Context, lv level) []*branch {
 	op := graphql.GetOperationContext(ctx)
+	memo := prefetchMemoFor(op)
 	byKind := map[store.Kind][]*store.Node{}
 	for _, n := range lv.nodes {
 		if n != nil {
@@ -231,41 +240,32 @@ func expand(ctx context.Context, lv level) []*branch {
 	}
 	var out []*branch
 	for kind, ns := range byKind {
-		for _, f := range graphql.CollectFields(op, lv.sel, satisfies(kind)) {
-			if rel, ok := linkField(kind, f.Name); ok {
-				b := &branch{sel: f.Selections}
+		for _, st := range memo.steps(op, lv.sel, kind) {
+			switch st.what {
+			case stepLink:
+				b := &branch{sel: st.sel}
 				for _, n := range ns {
-					b.links = append(b.links, n.Links[rel]...)
+					b.links = append(b.links, n.Links[st.rel]...)
+				}
+				out = append(out, b)
+				continue
+			case stepCitations:
+				b := &branch{sel: st.sel}
+				for _, n := range ns {
+					for _, c := range n.Citations {
+						b.links = append(b.links, c.Source)
+					}
 				}
 				out = append(out, b)
 				continue
 			}
-			if f.Name == "citations" {
-				for _, g := range graphql.CollectFields(op, f.Selections, []string{"Citation"}) {
-					if g.Name != "source" {
-						continue
-					}
-					b := &branch{sel: g.Selections}
-					for _, n := range ns {
-						for _, c := range n.Citations {
-							b.links = append(b.links, c.Source)
-						}
-					}
-					out = append(out, b)
-				}
-				continue
-			}
-			rf, ok := reverseFields[kind][f.Name]
-			if !ok {
-				continue
-			}
-			args := f.ArgumentMap(op.Variables)
+			rf := st.rev
+			args := st.field.ArgumentMap(op.Variables)
 			if filtered(args) {
 				continue // the engine answers it (graph/lists.go); its resolver prefetches below
 			}
 			q := store.AdjQuery{Rel: rf.rel, Kind: rf.kind}
-			b := &branch{sel: f.Selections}
-			counted := false
+			b := &branch{sel: st.sel}
 			if rf.conn {
 				var fp *int
 				var ap *string
@@ -280,21 +280,179 @@ func expand(ctx context.Context, lv level) []*branch {
 					continue // the resolver reports it
 				}
 				q.After, q.First = a, max(n, 1)
-				b.sel = connectionNodes(ctx, f.Selections)
-				for _, g := range graphql.CollectFields(op, f.Selections, nil) {
-					counted = counted || g.Name == "totalCount"
-				}
 			}
 			for _, n := range ns {
 				q.ID = n.ID
 				b.pages = append(b.pages, q)
-				if counted {
+				if st.counted {
 					b.degrees = append(b.degrees, store.Degree{ID: n.ID, Rel: rf.rel, Kind: rf.kind})
 				}
 			}
 			out = append(out, b)
 		}
 	}
+	return out
+}
+
+// expandStep is what one selected field of a selection set asks of one kind: a link to follow,
+// the sources of its citations, or a reverse list to page; sel is the selection made on what it
+// reaches (for a connection, on its nodes).
+type expandStep struct {
+	what    stepKind
+	rel     store.Rel
+	rev     reverseField
+	field   graphql.CollectedField // a reverse field, for its arguments
+	sel     ast.SelectionSet
+	counted bool // a connection whose totalCount is selected
+}
+
+type stepKind uint8
+
+const (
+	stepLink stepKind = iota
+	stepCitations
+	stepReverse
+)
+
+// collectSteps collects what sel asks of records of kind k (gqlgen's field collection, with
+// fragments, aliases and @include/@skip resolved against the operation's variables).
+func collectSteps(op *graphql.OperationContext, sel ast.SelectionSet, k store.Kind) []expandStep {
+	var out []expandStep
+	for _, f := range graphql.CollectFields(op, sel, satisfies(k)) {
+		if rel, ok := linkField(k, f.Name); ok {
+			out = append(out, expandStep{what: stepLink, rel: rel, sel: f.Selections})
+			continue
+		}
+		if f.Name == "citations" {
+			for _, g := range graphql.CollectFields(op, f.Selections, []string{"Citation"}) {
+				if g.Name == "source" {
+					out = append(out, expandStep{what: stepCitations, sel: g.Selections})
+				}
+			}
+			continue
+		}
+		rf, ok := reverseFields[k][f.Name]
+		if !ok {
+			continue
+		}
+		st := expandStep{what: stepReverse, rev: rf, field: f, sel: f.Selections}
+		if rf.conn {
+			st.sel = collectConnectionNodes(op, f.Selections)
+			for _, g := range graphql.CollectFields(op, f.Selections, nil) {
+				st.counted = st.counted || g.Name == "totalCount"
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// prefetchMemo keeps what the look-ahead derives from an operation's selection sets, so that a
+// query run again does not collect its fields again at every level. gqlgen's query cache hands
+// out one document per query text, so a selection set's backing array stands for the same
+// selections while the operation is kept (perOperation); the look-ahead only passes on selection
+// sets of the document or of this memo. Field collection also reads the variables of
+// @include/@skip, so an operation keeps one memo per value of those (as the plan cache does).
+type prefetchMemo struct {
+	mu    sync.Mutex
+	byKind map[stepKey][]expandStep
+	conns map[selKey]ast.SelectionSet
+}
+
+type selKey struct {
+	first *ast.Selection // the selection set's backing array
+	n     int
+}
+
+type stepKey struct {
+	sel  selKey
+	kind store.Kind
+}
+
+func keyOf(sel ast.SelectionSet) selKey { return selKey{unsafe.SliceData(sel), len(sel)} }
+
+// maxPrefetchMemo bounds the entries of one memo (it is emptied when full): selection sets the
+// resolvers build per request (paths, search hits) are new every time.
+const maxPrefetchMemo = 256
+
+type prefetchEntry struct {
+	vars  []string
+	mu    sync.Mutex
+	memos map[string]*prefetchMemo
+}
+
+var prefetchMemos = perOperation[*prefetchEntry]{max: maxPlans}
+
+// prefetchMemoFor returns the memo of the operation (nil, which memoizes nothing, without one).
+func prefetchMemoFor(op *graphql.OperationContext) *prefetchMemo {
+	if op == nil || op.Operation == nil {
+		return nil
+	}
+	e := prefetchMemos.get(op.Operation, func() *prefetchEntry {
+		return &prefetchEntry{vars: directiveVars(op.Doc, op.Operation), memos: map[string]*prefetchMemo{}}
+	})
+	key := ""
+	if len(e.vars) > 0 {
+		var b strings.Builder
+		for _, v := range e.vars { // Boolean values (validated)
+			fmt.Fprintf(&b, "%s=%v;", v, op.Variables[v])
+		}
+		key = b.String()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.memos[key]
+	if m == nil {
+		if len(e.memos) >= maxPlansPerOp {
+			clear(e.memos)
+		}
+		m = &prefetchMemo{}
+		e.memos[key] = m
+	}
+	return m
+}
+
+// steps returns collectSteps(op, sel, k), collected once per memo.
+func (m *prefetchMemo) steps(op *graphql.OperationContext, sel ast.SelectionSet, k store.Kind) []expandStep {
+	if m == nil || len(sel) == 0 {
+		return collectSteps(op, sel, k)
+	}
+	key := stepKey{keyOf(sel), k}
+	m.mu.Lock()
+	st, ok := m.byKind[key]
+	m.mu.Unlock()
+	if ok {
+		return st
+	}
+	st = collectSteps(op, sel, k)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byKind == nil || len(m.byKind) >= maxPrefetchMemo {
+		m.byKind = map[stepKey][]expandStep{}
+	}
+	m.byKind[key] = st
+	return st
+}
+
+// connectionNodes returns collectConnectionNodes(op, sel), collected once per memo.
+func (m *prefetchMemo) connectionNodes(op *graphql.OperationContext, sel ast.SelectionSet) ast.SelectionSet {
+	if m == nil || len(sel) == 0 {
+		return collectConnectionNodes(op, sel)
+	}
+	key := keyOf(sel)
+	m.mu.Lock()
+	out, ok := m.conns[key]
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = collectConnectionNodes(op, sel)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.conns == nil || len(m.conns) >= maxPrefetchMemo {
+		m.conns = map[selKey]ast.SelectionSet{}
+	}
+	m.conns[key] = out
 	return out
 }
 
