@@ -354,9 +354,9 @@ func collectSteps(op *graphql.OperationContext, sel ast.SelectionSet, k store.Ki
 // sets of the document or of this memo. Field collection also reads the variables of
 // @include/@skip, so an operation keeps one memo per value of those (as the plan cache does).
 type prefetchMemo struct {
-	mu    sync.Mutex
+	mu     sync.Mutex
 	byKind map[stepKey][]expandStep
-	conns map[selKey]ast.SelectionSet
+	conns  map[selKey]ast.SelectionSet
 }
 
 type selKey struct {
