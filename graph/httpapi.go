@@ -374,26 +374,35 @@ func (r *wireResponse) encode() ([]byte, error) {
 // appendHTMLEscaped appends JSON src with <, >, & and U+2028/U+2029 in its strings escaped, as
 // json.Marshal escapes them.
 func appendHTMLEscaped(b, src []byte) []byte {
-	if !needsHTMLEscape(src) {
-		return append(b, src...)
-	}
-	var buf bytes.Buffer
-	json.HTMLEscape(&buf, src)
-	return append(b, buf.Bytes()...)
-}
-
-// needsHTMLEscape reports whether src holds <, > or & or the first byte of U+2028 or U+2029
-// (0xE2: a false positive only costs the escaping pass). A byte table: bytes.ContainsAny with a
-// set that is not ASCII decodes src rune by rune (a tenth of a nested query's CPU).
-func needsHTMLEscape(src []byte) bool {
-	for _, c := range src {
-		if htmlSpecial[c] {
-			return true
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if !htmlSpecial[c] {
+			continue
 		}
+		if c == 0xE2 { // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; other E2 runes stay
+			if i+2 >= len(src) || src[i+1] != 0x80 || src[i+2]&^1 != 0xA8 {
+				continue
+			}
+			b = append(b, src[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hex[src[i+2]&0xF])
+			i += 2
+			start = i + 1
+			continue
+		}
+		b = append(b, src[start:i]...)
+		b = append(b, `\u00`...)
+		b = append(b, hex[c>>4], hex[c&0xF])
+		start = i + 1
 	}
-	return false
+	return append(b, src[start:]...)
 }
 
+// htmlSpecial marks the bytes appendHTMLEscaped looks at: <, >, & and 0xE2, the first byte of
+// U+2028 and U+2029 (and of other runes, such as ’, which stay). A byte table: bytes.ContainsAny
+// with a set that is not ASCII decodes its input rune by rune (a tenth of a nested query's CPU).
 var htmlSpecial = [256]bool{'<': true, '>': true, '&': true, 0xE2: true}
 
 // encodeResponses is json.Marshal of a batch's answers, each encoded as encode does.

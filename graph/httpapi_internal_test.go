@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,5 +43,23 @@ func TestWireEncodeIsMarshal(t *testing.T) {
 	want, _ := json.Marshal(cases)
 	if got, err := encodeResponses(cases); err != nil || string(got) != string(want) {
 		t.Errorf("batch: %s, want %s", got, want)
+	}
+}
+
+// appendHTMLEscaped escapes as json.HTMLEscape does, over random mixes of the bytes it looks
+// at, other runes that start with 0xE2, and cut sequences at the end.
+func TestAppendHTMLEscapedIsHTMLEscape(t *testing.T) {
+	parts := []string{"a", "<", ">", "&", "\u2028", "\u2029", "\u2019", "\u2013", "\u202f", "é", `\"`, "\xe2", "\xe2\x80", "\xe2\x80\xa8"[:2] + "x"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 5000 {
+		var src []byte
+		for range rng.IntN(12) {
+			src = append(src, parts[rng.IntN(len(parts))]...)
+		}
+		var want bytes.Buffer
+		json.HTMLEscape(&want, src)
+		if got := appendHTMLEscaped([]byte("prefix"), src); string(got) != "prefix"+want.String() {
+			t.Fatalf("case %d, %q: %q, want %q", i, src, got[6:], want.String())
+		}
 	}
 }
