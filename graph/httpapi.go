@@ -10,9 +10,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -452,8 +454,196 @@ func writeHTTPErrorAs(w http.ResponseWriter, media string, status int, code, msg
 }
 
 // decodeParams reads one request object {query, operationName, variables, extensions}; msg
-// says what is wrong with it. Other members are ignored.
+// says what is wrong with it. Other members are ignored. The common shape — those members only,
+// once each, strings with plain escapes — is read in one pass (fastParams); anything else, and
+// every error, goes through encoding/json (slowParams), so both give the same answers
+// (FuzzDecodeParams compares them).
 func decodeParams(b []byte) (p *graphql.RawParams, msg string) {
+	if p, ok := fastParams(b); ok {
+		return p, needQuery(p)
+	}
+	return slowParams(b)
+}
+
+// fastParams reads a request object in one pass, or reports false for slowParams to read it:
+// any member but the four, a member twice, null, a string with a \u escape, a control
+// character or bytes that are not UTF-8, or anything that is not valid JSON.
+func fastParams(b []byte) (*graphql.RawParams, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	p := &graphql.RawParams{}
+	var seen [4]bool
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return p, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		name, j, ok := fastString(b, i)
+		if !ok {
+			return nil, false
+		}
+		i = skipSpace(b, j)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+		k := slices.Index([]string{"query", "operationName", "variables", "extensions"}, name)
+		if k < 0 || seen[k] {
+			return nil, false
+		}
+		seen[k] = true
+		switch k {
+		case 0, 1:
+			v, j, ok := fastString(b, i)
+			if !ok {
+				return nil, false
+			}
+			if k == 0 {
+				p.Query = v
+			} else {
+				p.OperationName = v
+			}
+			i = j
+		default:
+			j := objectEnd(b, i)
+			if j < 0 {
+				return nil, false
+			}
+			dst := &p.Variables
+			if k == 3 {
+				dst = &p.Extensions
+			}
+			if decodeObject("", b[i:j], dst) != "" {
+				return nil, false
+			}
+			i = j
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return nil, false
+		}
+		if b[i] == '}' {
+			return p, skipSpace(b, i+1) == len(b)
+		}
+		if b[i] != ',' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+	}
+}
+
+// skipSpace returns the index of the first byte at or after i that is not JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// fastString decodes the JSON string at b[i], and the index after it; false for one fastParams
+// leaves to encoding/json.
+func fastString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	i++
+	start, plain := i, true
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			raw := b[start:i]
+			if plain {
+				return string(raw), i + 1, true
+			}
+			return unescapePlain(raw), i + 1, true
+		case c == '\\':
+			if i+1 >= len(b) || !strings.ContainsRune(`"\\/bfnrt`, rune(b[i+1])) {
+				return "", 0, false // \u escapes (and invalid ones) are left to encoding/json
+			}
+			plain = false
+			i++
+		case c < 0x20:
+			return "", 0, false
+		case c >= 0x80:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return "", 0, false
+			}
+			i += size - 1
+		}
+	}
+	return "", 0, false
+}
+
+// unescapePlain decodes a string body whose escapes are all one of \" \\ \/ \b \f \n \r \t.
+func unescapePlain(raw []byte) string {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default:
+			c = raw[i]
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// objectEnd returns the index after the JSON object starting at b[i] (matching braces outside
+// strings; its contents are validated by the decoder that reads it), or -1 if there is none.
+func objectEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	depth, inString := 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				if c != '}' {
+					return -1
+				}
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// slowParams is decodeParams through encoding/json.
+func slowParams(b []byte) (p *graphql.RawParams, msg string) {
 	var raw map[string]json.RawMessage // one pass: it validates as it decodes
 	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
 		if _, syntax := err.(*json.SyntaxError); syntax {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -60,6 +61,45 @@ func TestAppendHTMLEscapedIsHTMLEscape(t *testing.T) {
 		json.HTMLEscape(&want, src)
 		if got := appendHTMLEscaped([]byte("prefix"), src); string(got) != "prefix"+want.String() {
 			t.Fatalf("case %d, %q: %q, want %q", i, src, got[6:], want.String())
+		}
+	}
+}
+
+// decodeParams reads a request in one pass when it can (fastParams); whatever the body, it must
+// answer exactly what encoding/json's reading (slowParams) answers: the same params, the same
+// message.
+func FuzzDecodeParams(f *testing.F) {
+	for _, s := range []string{
+		`{"query":"{ a }"}`,
+		` { "query" : "query Q($k: String!) {\n  person(key: $k) { name }\n}\t" , "operationName":"Q", "variables":{"k":"x","n":1.50,"o":{"a":[1,{"b":"}"}]}}, "extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}} `,
+		`{"query":"\u00e9 \ud83d\ude00"}`, `{"query":"caf\u00e9","query":"x"}`, `{"query":null}`, `{}`, `{"variables":{}}`,
+		`{"query":"a","variables":null}`, `{"query":"a","variables":[1]}`, `{"query":"a","variables":{"a":}}`,
+		`{"query":"a"} x`, `{"query":"a",}`, `{"query":"\x"}`, "{\"query\":\"\xff\"}", "{\"query\":\"a\nb\"}",
+		`{"query":"\"\\\/\b\f\n\r\t"}`, `{"query":1}`, `{"other":1,"query":"a"}`, `[]`, `"x"`, `{"query":"a","variables":{"x":"\u2028"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		gotP, gotMsg := decodeParams(b)
+		wantP, wantMsg := slowParams(b)
+		if gotMsg != wantMsg || !reflect.DeepEqual(gotP, wantP) {
+			t.Fatalf("%q:\ndecodeParams %#v %q\nslowParams   %#v %q", b, gotP, gotMsg, wantP, wantMsg)
+		}
+	})
+}
+
+// The one-pass reading takes the requests clients send (the harness's bodies among them): a
+// fuzz target that only ever fell back to encoding/json would compare nothing.
+func TestFastParamsTakesCommonRequests(t *testing.T) {
+	q, _ := json.Marshal(map[string]any{"query": ExampleQuery})
+	for _, b := range [][]byte{q,
+		[]byte(`{"query":"query($k: String!) { person(key: $k) { name } }","variables":{"k":"adil-zaidi"}}`),
+		[]byte(`{"query":"{ __typename }","operationName":"","variables":{"a":[1,2]},"extensions":{}}`),
+	} {
+		p, ok := fastParams(b)
+		want, _ := slowParams(b)
+		if !ok || !reflect.DeepEqual(p, want) {
+			t.Errorf("%s: fastParams %v %#v, want %#v", b, ok, p, want)
 		}
 	}
 }
