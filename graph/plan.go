@@ -210,14 +210,44 @@ func planTypeName(v any) string {
 
 // planCache keeps the plans of the operations seen lately, per operation and, for an operation
 // whose `@include`/`@skip` read variables, per value of those variables.
-type planCache struct{ ops perOperation[*planEntry] }
+type planCache struct {
+	ops perOperation[*byDirectives[*plan]]
+}
 
-func newPlanCache() *planCache { return &planCache{ops: perOperation[*planEntry]{max: maxPlans}} }
+func newPlanCache() *planCache {
+	return &planCache{ops: perOperation[*byDirectives[*plan]]{max: maxPlans}}
+}
 
-type planEntry struct {
-	vars  []string // the variables that @include and @skip read, sorted
-	mu    sync.Mutex
-	plans map[string]*plan // by the values of vars
+// byDirectives keeps an operation's values per value of the variables its @include and @skip
+// read (field collection depends on them): the plans, the look-ahead's memos (prefetch.go).
+type byDirectives[V any] struct {
+	vars []string // the variables that @include and @skip read, sorted
+	mu   sync.Mutex
+	m    map[string]V // by the values of vars; emptied when it holds maxPlansPerOp
+}
+
+func newByDirectives[V any](oc *graphql.OperationContext) *byDirectives[V] {
+	return &byDirectives[V]{vars: directiveVars(oc.Doc, oc.Operation), m: map[string]V{}}
+}
+
+// get returns the value for the operation's variables, made by build (under the lock) the first
+// time.
+func (e *byDirectives[V]) get(variables map[string]any, build func() V) V {
+	var key strings.Builder
+	for _, v := range e.vars { // Boolean values (validated)
+		fmt.Fprintf(&key, "%s=%v;", v, variables[v])
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.m[key.String()]
+	if !ok {
+		if len(e.m) >= maxPlansPerOp {
+			clear(e.m)
+		}
+		v = build()
+		e.m[key.String()] = v
+	}
+	return v
 }
 
 // maxPlans bounds the operations kept and maxPlansPerOp the plans kept per operation (each is
@@ -228,24 +258,8 @@ const (
 )
 
 func (pc *planCache) get(oc *graphql.OperationContext, schema *ast.Schema) *plan {
-	e := pc.ops.get(oc.Operation, func() *planEntry {
-		return &planEntry{vars: directiveVars(oc.Doc, oc.Operation), plans: map[string]*plan{}}
-	})
-	var key strings.Builder
-	for _, v := range e.vars { // Boolean values (validated)
-		fmt.Fprintf(&key, "%s=%v;", v, oc.Variables[v])
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	p, ok := e.plans[key.String()]
-	if !ok {
-		if len(e.plans) >= maxPlansPerOp {
-			clear(e.plans)
-		}
-		p = compilePlan(oc, schema)
-		e.plans[key.String()] = p
-	}
-	return p
+	e := pc.ops.get(oc.Operation, func() *byDirectives[*plan] { return newByDirectives[*plan](oc) })
+	return e.get(oc.Variables, func() *plan { return compilePlan(oc, schema) })
 }
 
 // directiveVars lists the variables that @include and @skip read in the operation and the

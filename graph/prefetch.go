@@ -3,8 +3,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -375,41 +373,15 @@ func keyOf(sel ast.SelectionSet) selKey { return selKey{unsafe.SliceData(sel), l
 // resolvers build per request (paths, search hits) are new every time.
 const maxPrefetchMemo = 256
 
-type prefetchEntry struct {
-	vars  []string
-	mu    sync.Mutex
-	memos map[string]*prefetchMemo
-}
-
-var prefetchMemos = perOperation[*prefetchEntry]{max: maxPlans}
+var prefetchMemos = perOperation[*byDirectives[*prefetchMemo]]{max: maxPlans}
 
 // prefetchMemoFor returns the memo of the operation (nil, which memoizes nothing, without one).
 func prefetchMemoFor(op *graphql.OperationContext) *prefetchMemo {
 	if op == nil || op.Operation == nil {
 		return nil
 	}
-	e := prefetchMemos.get(op.Operation, func() *prefetchEntry {
-		return &prefetchEntry{vars: directiveVars(op.Doc, op.Operation), memos: map[string]*prefetchMemo{}}
-	})
-	key := ""
-	if len(e.vars) > 0 {
-		var b strings.Builder
-		for _, v := range e.vars { // Boolean values (validated)
-			fmt.Fprintf(&b, "%s=%v;", v, op.Variables[v])
-		}
-		key = b.String()
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	m := e.memos[key]
-	if m == nil {
-		if len(e.memos) >= maxPlansPerOp {
-			clear(e.memos)
-		}
-		m = &prefetchMemo{}
-		e.memos[key] = m
-	}
-	return m
+	e := prefetchMemos.get(op.Operation, func() *byDirectives[*prefetchMemo] { return newByDirectives[*prefetchMemo](op) })
+	return e.get(op.Variables, func() *prefetchMemo { return &prefetchMemo{} })
 }
 
 // steps returns collectSteps(op, sel, k), collected once per memo.
@@ -417,21 +389,7 @@ func (m *prefetchMemo) steps(op *graphql.OperationContext, sel ast.SelectionSet,
 	if m == nil || len(sel) == 0 {
 		return collectSteps(op, sel, k)
 	}
-	key := stepKey{keyOf(sel), k}
-	m.mu.Lock()
-	st, ok := m.byKind[key]
-	m.mu.Unlock()
-	if ok {
-		return st
-	}
-	st = collectSteps(op, sel, k)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.byKind == nil || len(m.byKind) >= maxPrefetchMemo {
-		m.byKind = map[stepKey][]expandStep{}
-	}
-	m.byKind[key] = st
-	return st
+	return memoized(&m.mu, &m.byKind, stepKey{keyOf(sel), k}, func() []expandStep { return collectSteps(op, sel, k) })
 }
 
 // connectionNodes returns collectConnectionNodes(op, sel), collected once per memo.
@@ -439,21 +397,26 @@ func (m *prefetchMemo) connectionNodes(op *graphql.OperationContext, sel ast.Sel
 	if m == nil || len(sel) == 0 {
 		return collectConnectionNodes(op, sel)
 	}
-	key := keyOf(sel)
-	m.mu.Lock()
-	out, ok := m.conns[key]
-	m.mu.Unlock()
+	return memoized(&m.mu, &m.conns, keyOf(sel), func() ast.SelectionSet { return collectConnectionNodes(op, sel) })
+}
+
+// memoized returns (*memo)[key] under mu, computing it without the lock the first time; the map
+// is emptied when it holds maxPrefetchMemo entries.
+func memoized[K comparable, V any](mu *sync.Mutex, memo *map[K]V, key K, compute func() V) V {
+	mu.Lock()
+	v, ok := (*memo)[key]
+	mu.Unlock()
 	if ok {
-		return out
+		return v
 	}
-	out = collectConnectionNodes(op, sel)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.conns == nil || len(m.conns) >= maxPrefetchMemo {
-		m.conns = map[selKey]ast.SelectionSet{}
+	v = compute()
+	mu.Lock()
+	defer mu.Unlock()
+	if *memo == nil || len(*memo) >= maxPrefetchMemo {
+		*memo = map[K]V{}
 	}
-	m.conns[key] = out
-	return out
+	(*memo)[key] = v
+	return v
 }
 
 // filtered reports whether a list field's arguments go beyond a plain first/after page.

@@ -42,7 +42,7 @@ func TestPrefetchMemoFollowsIncludeVariables(t *testing.T) {
 			t.Fatalf("deep=%v: %s", deep, got)
 		}
 	}
-	var entry *prefetchEntry
+	var entry *byDirectives[*prefetchMemo]
 	prefetchMemos.mu.Lock()
 	for op, e := range prefetchMemos.m {
 		if op.VariableDefinitions.ForName("deep") != nil {
@@ -55,10 +55,10 @@ func TestPrefetchMemoFollowsIncludeVariables(t *testing.T) {
 	}
 	entry.mu.Lock()
 	defer entry.mu.Unlock()
-	if len(entry.memos) != 2 {
-		t.Fatalf("%d memos for the operation, want one per value of $deep", len(entry.memos))
+	if len(entry.m) != 2 {
+		t.Fatalf("%d memos for the operation, want one per value of $deep", len(entry.m))
 	}
-	for key, m := range entry.memos {
+	for key, m := range entry.m {
 		reverse := 0
 		for _, steps := range m.byKind {
 			for _, st := range steps {
