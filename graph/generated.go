@@ -5909,6 +5909,9 @@ func (ec *executionContext) fieldContext_Event_citations(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Event_startDate(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.StartDate())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5932,6 +5935,9 @@ func (ec *executionContext) fieldContext_Event_startDate(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Event_endDate(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.EndDate())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9064,6 +9070,9 @@ func (ec *executionContext) fieldContext_Position_region(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Position_startDate(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.StartDate())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9087,6 +9096,9 @@ func (ec *executionContext) fieldContext_Position_startDate(_ context.Context, f
 }
 
 func (ec *executionContext) _Position_endDate(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.EndDate())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11083,6 +11095,9 @@ func (ec *executionContext) fieldContext_Source_author(_ context.Context, field 
 }
 
 func (ec *executionContext) _Source_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.PublishedAt())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11503,6 +11518,9 @@ func (ec *executionContext) fieldContext_Statement_event(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Statement_date(ctx context.Context, field graphql.CollectedField, obj *model.Statement) (ret graphql.Marshaler) {
+	if tuned(ctx) {
+		return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.Date())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

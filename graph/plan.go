@@ -56,6 +56,43 @@ type planField struct {
 	batch func(*executionContext, context.Context, graphql.CollectedField, []any) ([]any, error)
 	// leaf answers a scalar or enum field with gqlgen's marshaller.
 	leaf func(*executionContext, context.Context, graphql.CollectedField, any) graphql.Marshaler
+	// text reads a String or ID field answered directly (false: null); the plan writes it with
+	// writeQuoted, not through a marshaller. Nil for other fields.
+	text func(*executionContext, any) (string, bool)
+}
+
+// writeQuoted writes s as a JSON string exactly as gqlgen's String and ID marshallers do:
+// quote, backslash and the control characters escaped (\t, \r, \n, else \u00XX), every other
+// byte as it is — invalid UTF-8 included.
+func writeQuoted(w *bytes.Buffer, s string) {
+	const hex = "0123456789ABCDEF"
+	w.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		w.WriteString(s[start:i])
+		switch c {
+		case '\t':
+			w.WriteString(`\t`)
+		case '\r':
+			w.WriteString(`\r`)
+		case '\n':
+			w.WriteString(`\n`)
+		case '"', '\\':
+			w.WriteByte('\\')
+			w.WriteByte(c)
+		default:
+			w.WriteString(`\u00`)
+			w.WriteByte(hex[c>>4])
+			w.WriteByte(hex[c&0xf])
+		}
+		start = i + 1
+	}
+	w.WriteString(s[start:])
+	w.WriteByte('"')
 }
 
 // planAnys is a batch resolver's results as values.
@@ -372,7 +409,7 @@ func (r *planRun) resolve(g *planGroup) {
 		}
 		fv := r.read(fp, g.objs)
 		g.fields[i] = fv
-		if fv.child != nil {
+		if fv.child != nil && len(fv.child.objs) > 0 {
 			r.resolve(fv.child)
 		}
 		if len(fv.children) > 0 { // an interface or union: its types in order
@@ -405,11 +442,22 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 		}
 	}
 	fv := &planFieldValues{vals: vals}
+	if fp.child != nil { // one object type: its group holds at most this many objects
+		n := len(vals)
+		if fp.kind == kindList {
+			n = 0
+			for _, v := range vals {
+				if v != nil {
+					if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+						n += rv.Len()
+					}
+				}
+			}
+		}
+		fv.child = &planGroup{sp: fp.child, objs: make([]any, 0, n)}
+	}
 	add := func(v any) {
 		if fp.child != nil {
-			if fv.child == nil {
-				fv.child = &planGroup{sp: fp.child}
-			}
 			fv.child.objs = append(fv.child.objs, v)
 			return
 		}
@@ -502,7 +550,13 @@ func (r *planRun) write(g *planGroup, i int) {
 		case kindTypename:
 			w.Write(g.sp.typeJSON)
 		case kindLeaf:
-			fp.pf.leaf(r.ec, r.ctx, fp.field, g.objs[i]).MarshalGQL(w)
+			if fp.pf.text == nil {
+				fp.pf.leaf(r.ec, r.ctx, fp.field, g.objs[i]).MarshalGQL(w)
+			} else if s, ok := fp.pf.text(r.ec, g.objs[i]); ok {
+				writeQuoted(w, s)
+			} else {
+				w.Write(jsonNull)
+			}
 		case kindObject:
 			fv := g.fields[fi]
 			v := fv.vals[i]

@@ -32,6 +32,11 @@ func (ec *executionContext) planValue_AggregateBucket_key(ctx context.Context, f
 	return obj.Key, nil
 }
 
+func (ec *executionContext) planText_AggregateBucket_key(o any) (string, bool) {
+	obj := o.(*model.AggregateBucket)
+	return obj.Key, true
+}
+
 func (ec *executionContext) planLeaf_AggregateBucket_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.AggregateBucket)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
@@ -88,6 +93,15 @@ func (ec *executionContext) planValue_Citation_excerpt(ctx context.Context, fiel
 	return obj.Excerpt, nil
 }
 
+func (ec *executionContext) planText_Citation_excerpt(o any) (string, bool) {
+	obj := o.(*model.Citation)
+	v := obj.Excerpt
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_Citation_excerpt(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Citation)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Excerpt)
@@ -116,6 +130,11 @@ func (ec *executionContext) planValue_DeletedRecord_id(ctx context.Context, fiel
 	return obj.ID, nil
 }
 
+func (ec *executionContext) planText_DeletedRecord_id(o any) (string, bool) {
+	obj := o.(*model.DeletedRecord)
+	return obj.ID, true
+}
+
 func (ec *executionContext) planLeaf_DeletedRecord_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.DeletedRecord)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
@@ -124,6 +143,11 @@ func (ec *executionContext) planLeaf_DeletedRecord_id(ctx context.Context, field
 func (ec *executionContext) planValue_DeletedRecord_type(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.DeletedRecord)
 	return obj.Type, nil
+}
+
+func (ec *executionContext) planText_DeletedRecord_type(o any) (string, bool) {
+	obj := o.(*model.DeletedRecord)
+	return obj.Type, true
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_type(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -136,6 +160,15 @@ func (ec *executionContext) planValue_DeletedRecord_key(ctx context.Context, fie
 	return obj.Key, nil
 }
 
+func (ec *executionContext) planText_DeletedRecord_key(o any) (string, bool) {
+	obj := o.(*model.DeletedRecord)
+	v := obj.Key
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_DeletedRecord_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.DeletedRecord)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Key)
@@ -144,6 +177,11 @@ func (ec *executionContext) planLeaf_DeletedRecord_key(ctx context.Context, fiel
 func (ec *executionContext) planValue_DeletedRecord_label(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.DeletedRecord)
 	return obj.Label, nil
+}
+
+func (ec *executionContext) planText_DeletedRecord_label(o any) (string, bool) {
+	obj := o.(*model.DeletedRecord)
+	return obj.Label, true
 }
 
 func (ec *executionContext) planLeaf_DeletedRecord_label(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -156,6 +194,11 @@ func (ec *executionContext) planValue_Event_id(ctx context.Context, field graphq
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Event_id(o any) (string, bool) {
+	obj := o.(*model.Event)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Event_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Event)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -166,6 +209,11 @@ func (ec *executionContext) planValue_Event_key(ctx context.Context, field graph
 	return obj.Key(), nil
 }
 
+func (ec *executionContext) planText_Event_key(o any) (string, bool) {
+	obj := o.(*model.Event)
+	return obj.Key(), true
+}
+
 func (ec *executionContext) planLeaf_Event_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Event)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
@@ -174,6 +222,11 @@ func (ec *executionContext) planLeaf_Event_key(ctx context.Context, field graphq
 func (ec *executionContext) planValue_Event_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Event)
 	return obj.Name(), nil
+}
+
+func (ec *executionContext) planText_Event_name(o any) (string, bool) {
+	obj := o.(*model.Event)
+	return obj.Name(), true
 }
 
 func (ec *executionContext) planLeaf_Event_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -193,6 +246,15 @@ func (ec *executionContext) planLeaf_Event_aliases(ctx context.Context, field gr
 func (ec *executionContext) planValue_Event_description(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Event)
 	return obj.Description(), nil
+}
+
+func (ec *executionContext) planText_Event_description(o any) (string, bool) {
+	obj := o.(*model.Event)
+	v := obj.Description()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Event_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -215,7 +277,8 @@ func (ec *executionContext) planValue_Event_startDate(ctx context.Context, field
 }
 
 func (ec *executionContext) planLeaf_Event_startDate(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_startDate(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.StartDate())
 }
 
 func (ec *executionContext) planValue_Event_endDate(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -224,7 +287,8 @@ func (ec *executionContext) planValue_Event_endDate(ctx context.Context, field g
 }
 
 func (ec *executionContext) planLeaf_Event_endDate(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Event_endDate(ctx, field, o.(*model.Event))
+	obj := o.(*model.Event)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.EndDate())
 }
 
 func (ec *executionContext) planValue_Event_location(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -346,6 +410,11 @@ func (ec *executionContext) planValue_EventEdge_cursor(ctx context.Context, fiel
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_EventEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Event])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_EventEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Event])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -381,6 +450,11 @@ func (ec *executionContext) planLeaf_GraphEdge_to(ctx context.Context, field gra
 func (ec *executionContext) planValue_GraphEdge_label(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.GraphEdge)
 	return obj.Label, nil
+}
+
+func (ec *executionContext) planText_GraphEdge_label(o any) (string, bool) {
+	obj := o.(*model.GraphEdge)
+	return obj.Label, true
 }
 
 func (ec *executionContext) planLeaf_GraphEdge_label(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -498,6 +572,11 @@ func (ec *executionContext) planValue_NodeChange_id(ctx context.Context, field g
 	return obj.ID, nil
 }
 
+func (ec *executionContext) planText_NodeChange_id(o any) (string, bool) {
+	obj := o.(*model.NodeChange)
+	return obj.ID, true
+}
+
 func (ec *executionContext) planLeaf_NodeChange_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.NodeChange)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
@@ -518,6 +597,11 @@ func (ec *executionContext) planValue_NodeChange_cursor(ctx context.Context, fie
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_NodeChange_cursor(o any) (string, bool) {
+	obj := o.(*model.NodeChange)
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_NodeChange_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.NodeChange)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -526,6 +610,11 @@ func (ec *executionContext) planLeaf_NodeChange_cursor(ctx context.Context, fiel
 func (ec *executionContext) planValue_Organization_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Organization)
 	return obj.ID(), nil
+}
+
+func (ec *executionContext) planText_Organization_id(o any) (string, bool) {
+	obj := o.(*model.Organization)
+	return obj.ID(), true
 }
 
 func (ec *executionContext) planLeaf_Organization_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -538,6 +627,11 @@ func (ec *executionContext) planValue_Organization_key(ctx context.Context, fiel
 	return obj.Key(), nil
 }
 
+func (ec *executionContext) planText_Organization_key(o any) (string, bool) {
+	obj := o.(*model.Organization)
+	return obj.Key(), true
+}
+
 func (ec *executionContext) planLeaf_Organization_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Organization)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
@@ -546,6 +640,11 @@ func (ec *executionContext) planLeaf_Organization_key(ctx context.Context, field
 func (ec *executionContext) planValue_Organization_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Organization)
 	return obj.Name(), nil
+}
+
+func (ec *executionContext) planText_Organization_name(o any) (string, bool) {
+	obj := o.(*model.Organization)
+	return obj.Name(), true
 }
 
 func (ec *executionContext) planLeaf_Organization_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -567,6 +666,15 @@ func (ec *executionContext) planValue_Organization_description(ctx context.Conte
 	return obj.Description(), nil
 }
 
+func (ec *executionContext) planText_Organization_description(o any) (string, bool) {
+	obj := o.(*model.Organization)
+	v := obj.Description()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_Organization_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Organization)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
@@ -584,6 +692,15 @@ func (ec *executionContext) planLeaf_Organization_citations(ctx context.Context,
 func (ec *executionContext) planValue_Organization_acronym(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Organization)
 	return obj.Acronym(), nil
+}
+
+func (ec *executionContext) planText_Organization_acronym(o any) (string, bool) {
+	obj := o.(*model.Organization)
+	v := obj.Acronym()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Organization_acronym(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -713,6 +830,11 @@ func (ec *executionContext) planValue_OrganizationEdge_cursor(ctx context.Contex
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_OrganizationEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Organization])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Organization])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -752,6 +874,15 @@ func (ec *executionContext) planValue_PageInfo_startCursor(ctx context.Context, 
 	return obj.StartCursor, nil
 }
 
+func (ec *executionContext) planText_PageInfo_startCursor(o any) (string, bool) {
+	obj := o.(*model.PageInfo)
+	v := obj.StartCursor
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.PageInfo)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor)
@@ -760,6 +891,15 @@ func (ec *executionContext) planLeaf_PageInfo_startCursor(ctx context.Context, f
 func (ec *executionContext) planValue_PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.PageInfo)
 	return obj.EndCursor, nil
+}
+
+func (ec *executionContext) planText_PageInfo_endCursor(o any) (string, bool) {
+	obj := o.(*model.PageInfo)
+	v := obj.EndCursor
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -772,6 +912,11 @@ func (ec *executionContext) planValue_Participation_id(ctx context.Context, fiel
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Participation_id(o any) (string, bool) {
+	obj := o.(*model.Participation)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Participation_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Participation)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -780,6 +925,15 @@ func (ec *executionContext) planLeaf_Participation_id(ctx context.Context, field
 func (ec *executionContext) planValue_Participation_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Participation)
 	return obj.Key(), nil
+}
+
+func (ec *executionContext) planText_Participation_key(o any) (string, bool) {
+	obj := o.(*model.Participation)
+	v := obj.Key()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Participation_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -810,6 +964,11 @@ func (ec *executionContext) planValue_Participation_role(ctx context.Context, fi
 	return obj.Role(), nil
 }
 
+func (ec *executionContext) planText_Participation_role(o any) (string, bool) {
+	obj := o.(*model.Participation)
+	return obj.Role(), true
+}
+
 func (ec *executionContext) planLeaf_Participation_role(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Participation)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Role())
@@ -818,6 +977,15 @@ func (ec *executionContext) planLeaf_Participation_role(ctx context.Context, fie
 func (ec *executionContext) planValue_Participation_description(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Participation)
 	return obj.Description(), nil
+}
+
+func (ec *executionContext) planText_Participation_description(o any) (string, bool) {
+	obj := o.(*model.Participation)
+	v := obj.Description()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Participation_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -839,6 +1007,11 @@ func (ec *executionContext) planValue_Person_id(ctx context.Context, field graph
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Person_id(o any) (string, bool) {
+	obj := o.(*model.Person)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Person_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Person)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -849,6 +1022,11 @@ func (ec *executionContext) planValue_Person_key(ctx context.Context, field grap
 	return obj.Key(), nil
 }
 
+func (ec *executionContext) planText_Person_key(o any) (string, bool) {
+	obj := o.(*model.Person)
+	return obj.Key(), true
+}
+
 func (ec *executionContext) planLeaf_Person_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Person)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
@@ -857,6 +1035,11 @@ func (ec *executionContext) planLeaf_Person_key(ctx context.Context, field graph
 func (ec *executionContext) planValue_Person_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Person)
 	return obj.Name(), nil
+}
+
+func (ec *executionContext) planText_Person_name(o any) (string, bool) {
+	obj := o.(*model.Person)
+	return obj.Name(), true
 }
 
 func (ec *executionContext) planLeaf_Person_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -876,6 +1059,15 @@ func (ec *executionContext) planLeaf_Person_aliases(ctx context.Context, field g
 func (ec *executionContext) planValue_Person_description(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Person)
 	return obj.Description(), nil
+}
+
+func (ec *executionContext) planText_Person_description(o any) (string, bool) {
+	obj := o.(*model.Person)
+	v := obj.Description()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Person_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -987,6 +1179,11 @@ func (ec *executionContext) planValue_PersonEdge_cursor(ctx context.Context, fie
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_PersonEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Person])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Person])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -1006,6 +1203,11 @@ func (ec *executionContext) planValue_Position_id(ctx context.Context, field gra
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Position_id(o any) (string, bool) {
+	obj := o.(*model.Position)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Position_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Position)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -1014,6 +1216,15 @@ func (ec *executionContext) planLeaf_Position_id(ctx context.Context, field grap
 func (ec *executionContext) planValue_Position_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Position)
 	return obj.Key(), nil
+}
+
+func (ec *executionContext) planText_Position_key(o any) (string, bool) {
+	obj := o.(*model.Position)
+	v := obj.Key()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Position_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1044,6 +1255,11 @@ func (ec *executionContext) planValue_Position_title(ctx context.Context, field 
 	return obj.Title(), nil
 }
 
+func (ec *executionContext) planText_Position_title(o any) (string, bool) {
+	obj := o.(*model.Position)
+	return obj.Title(), true
+}
+
 func (ec *executionContext) planLeaf_Position_title(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Position)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Title())
@@ -1064,7 +1280,8 @@ func (ec *executionContext) planValue_Position_startDate(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Position_startDate(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Position_startDate(ctx, field, o.(*model.Position))
+	obj := o.(*model.Position)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.StartDate())
 }
 
 func (ec *executionContext) planValue_Position_endDate(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1073,7 +1290,8 @@ func (ec *executionContext) planValue_Position_endDate(ctx context.Context, fiel
 }
 
 func (ec *executionContext) planLeaf_Position_endDate(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Position_endDate(ctx, field, o.(*model.Position))
+	obj := o.(*model.Position)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.EndDate())
 }
 
 func (ec *executionContext) planValue_Position_citations(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
@@ -1124,6 +1342,11 @@ func (ec *executionContext) planLeaf_PositionConnection_totalCount(ctx context.C
 func (ec *executionContext) planValue_PositionEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Edge[*model.Position])
 	return obj.Cursor, nil
+}
+
+func (ec *executionContext) planText_PositionEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Position])
+	return obj.Cursor, true
 }
 
 func (ec *executionContext) planLeaf_PositionEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1316,6 +1539,11 @@ func (ec *executionContext) planValue_Region_id(ctx context.Context, field graph
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Region_id(o any) (string, bool) {
+	obj := o.(*model.Region)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Region_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Region)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -1326,6 +1554,11 @@ func (ec *executionContext) planValue_Region_key(ctx context.Context, field grap
 	return obj.Key(), nil
 }
 
+func (ec *executionContext) planText_Region_key(o any) (string, bool) {
+	obj := o.(*model.Region)
+	return obj.Key(), true
+}
+
 func (ec *executionContext) planLeaf_Region_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Region)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
@@ -1334,6 +1567,11 @@ func (ec *executionContext) planLeaf_Region_key(ctx context.Context, field graph
 func (ec *executionContext) planValue_Region_name(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Region)
 	return obj.Name(), nil
+}
+
+func (ec *executionContext) planText_Region_name(o any) (string, bool) {
+	obj := o.(*model.Region)
+	return obj.Name(), true
 }
 
 func (ec *executionContext) planLeaf_Region_name(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1355,6 +1593,15 @@ func (ec *executionContext) planValue_Region_description(ctx context.Context, fi
 	return obj.Description(), nil
 }
 
+func (ec *executionContext) planText_Region_description(o any) (string, bool) {
+	obj := o.(*model.Region)
+	v := obj.Description()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_Region_description(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Region)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
@@ -1372,6 +1619,15 @@ func (ec *executionContext) planLeaf_Region_citations(ctx context.Context, field
 func (ec *executionContext) planValue_Region_code(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Region)
 	return obj.Code(), nil
+}
+
+func (ec *executionContext) planText_Region_code(o any) (string, bool) {
+	obj := o.(*model.Region)
+	v := obj.Code()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Region_code(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1492,6 +1748,11 @@ func (ec *executionContext) planValue_RegionEdge_cursor(ctx context.Context, fie
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_RegionEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Region])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Region])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -1539,6 +1800,15 @@ func (ec *executionContext) planValue_SearchHit_snippet(ctx context.Context, fie
 	return obj.Snippet, nil
 }
 
+func (ec *executionContext) planText_SearchHit_snippet(o any) (string, bool) {
+	obj := o.(*model.SearchHit)
+	v := obj.Snippet
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_SearchHit_snippet(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.SearchHit)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Snippet)
@@ -1547,6 +1817,11 @@ func (ec *executionContext) planLeaf_SearchHit_snippet(ctx context.Context, fiel
 func (ec *executionContext) planValue_Source_id(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Source)
 	return obj.ID(), nil
+}
+
+func (ec *executionContext) planText_Source_id(o any) (string, bool) {
+	obj := o.(*model.Source)
+	return obj.ID(), true
 }
 
 func (ec *executionContext) planLeaf_Source_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1559,6 +1834,11 @@ func (ec *executionContext) planValue_Source_key(ctx context.Context, field grap
 	return obj.Key(), nil
 }
 
+func (ec *executionContext) planText_Source_key(o any) (string, bool) {
+	obj := o.(*model.Source)
+	return obj.Key(), true
+}
+
 func (ec *executionContext) planLeaf_Source_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Source)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Key())
@@ -1567,6 +1847,11 @@ func (ec *executionContext) planLeaf_Source_key(ctx context.Context, field graph
 func (ec *executionContext) planValue_Source_title(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Source)
 	return obj.Title(), nil
+}
+
+func (ec *executionContext) planText_Source_title(o any) (string, bool) {
+	obj := o.(*model.Source)
+	return obj.Title(), true
 }
 
 func (ec *executionContext) planLeaf_Source_title(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1588,6 +1873,15 @@ func (ec *executionContext) planValue_Source_author(ctx context.Context, field g
 	return obj.Author(), nil
 }
 
+func (ec *executionContext) planText_Source_author(o any) (string, bool) {
+	obj := o.(*model.Source)
+	v := obj.Author()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
 func (ec *executionContext) planLeaf_Source_author(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Source)
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Author())
@@ -1599,12 +1893,22 @@ func (ec *executionContext) planValue_Source_publishedAt(ctx context.Context, fi
 }
 
 func (ec *executionContext) planLeaf_Source_publishedAt(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Source_publishedAt(ctx, field, o.(*model.Source))
+	obj := o.(*model.Source)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.PublishedAt())
 }
 
 func (ec *executionContext) planValue_Source_url(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Source)
 	return obj.URL(), nil
+}
+
+func (ec *executionContext) planText_Source_url(o any) (string, bool) {
+	obj := o.(*model.Source)
+	v := obj.URL()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Source_url(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1615,6 +1919,15 @@ func (ec *executionContext) planLeaf_Source_url(ctx context.Context, field graph
 func (ec *executionContext) planValue_Source_language(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Source)
 	return obj.Language(), nil
+}
+
+func (ec *executionContext) planText_Source_language(o any) (string, bool) {
+	obj := o.(*model.Source)
+	v := obj.Language()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Source_language(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1663,6 +1976,11 @@ func (ec *executionContext) planValue_SourceEdge_cursor(ctx context.Context, fie
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_SourceEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Source])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_SourceEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Source])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -1682,6 +2000,11 @@ func (ec *executionContext) planValue_Statement_id(ctx context.Context, field gr
 	return obj.ID(), nil
 }
 
+func (ec *executionContext) planText_Statement_id(o any) (string, bool) {
+	obj := o.(*model.Statement)
+	return obj.ID(), true
+}
+
 func (ec *executionContext) planLeaf_Statement_id(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Statement)
 	return ec.marshalNID2string(ctx, field.Selections, obj.ID())
@@ -1690,6 +2013,15 @@ func (ec *executionContext) planLeaf_Statement_id(ctx context.Context, field gra
 func (ec *executionContext) planValue_Statement_key(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Statement)
 	return obj.Key(), nil
+}
+
+func (ec *executionContext) planText_Statement_key(o any) (string, bool) {
+	obj := o.(*model.Statement)
+	v := obj.Key()
+	if v == nil {
+		return "", false
+	}
+	return *v, true
 }
 
 func (ec *executionContext) planLeaf_Statement_key(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1702,6 +2034,11 @@ func (ec *executionContext) planValue_Statement_text(ctx context.Context, field 
 	return obj.Text(), nil
 }
 
+func (ec *executionContext) planText_Statement_text(o any) (string, bool) {
+	obj := o.(*model.Statement)
+	return obj.Text(), true
+}
+
 func (ec *executionContext) planLeaf_Statement_text(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Statement)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Text())
@@ -1710,6 +2047,11 @@ func (ec *executionContext) planLeaf_Statement_text(ctx context.Context, field g
 func (ec *executionContext) planValue_Statement_language(ctx context.Context, field graphql.CollectedField, o any) (any, error) {
 	obj := o.(*model.Statement)
 	return obj.Language(), nil
+}
+
+func (ec *executionContext) planText_Statement_language(o any) (string, bool) {
+	obj := o.(*model.Statement)
+	return obj.Language(), true
 }
 
 func (ec *executionContext) planLeaf_Statement_language(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
@@ -1741,7 +2083,8 @@ func (ec *executionContext) planValue_Statement_date(ctx context.Context, field 
 }
 
 func (ec *executionContext) planLeaf_Statement_date(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
-	return ec._Statement_date(ctx, field, o.(*model.Statement))
+	obj := o.(*model.Statement)
+	return ec.marshalODate2ᚖgithubᚗcomᚋkgqlᚋkgqlᚋgraphᚋmodelᚐDate(ctx, field.Selections, obj.Date())
 }
 
 func (ec *executionContext) planBatch_Statement_about(ctx context.Context, field graphql.CollectedField, objs []any) ([]any, error) {
@@ -1811,6 +2154,11 @@ func (ec *executionContext) planValue_StatementEdge_cursor(ctx context.Context, 
 	return obj.Cursor, nil
 }
 
+func (ec *executionContext) planText_StatementEdge_cursor(o any) (string, bool) {
+	obj := o.(*model.Edge[*model.Statement])
+	return obj.Cursor, true
+}
+
 func (ec *executionContext) planLeaf_StatementEdge_cursor(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.Edge[*model.Statement])
 	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
@@ -1858,6 +2206,11 @@ func (ec *executionContext) planValue_TypeCount_type(ctx context.Context, field 
 	return obj.Type, nil
 }
 
+func (ec *executionContext) planText_TypeCount_type(o any) (string, bool) {
+	obj := o.(*model.TypeCount)
+	return obj.Type, true
+}
+
 func (ec *executionContext) planLeaf_TypeCount_type(ctx context.Context, field graphql.CollectedField, o any) graphql.Marshaler {
 	obj := o.(*model.TypeCount)
 	return ec.marshalNString2string(ctx, field.Selections, obj.Type)
@@ -1878,26 +2231,26 @@ var planFields = map[string]*planField{
 	"Aggregate.buckets":                 {context: (*executionContext).fieldContext_Aggregate_buckets, leaf: (*executionContext).planLeaf_Aggregate_buckets, value: (*executionContext).planValue_Aggregate_buckets},
 	"Aggregate.count":                   {context: (*executionContext).fieldContext_Aggregate_count, leaf: (*executionContext).planLeaf_Aggregate_count, value: (*executionContext).planValue_Aggregate_count},
 	"AggregateBucket.count":             {context: (*executionContext).fieldContext_AggregateBucket_count, leaf: (*executionContext).planLeaf_AggregateBucket_count, value: (*executionContext).planValue_AggregateBucket_count},
-	"AggregateBucket.key":               {context: (*executionContext).fieldContext_AggregateBucket_key, leaf: (*executionContext).planLeaf_AggregateBucket_key, value: (*executionContext).planValue_AggregateBucket_key},
+	"AggregateBucket.key":               {context: (*executionContext).fieldContext_AggregateBucket_key, leaf: (*executionContext).planLeaf_AggregateBucket_key, text: (*executionContext).planText_AggregateBucket_key, value: (*executionContext).planValue_AggregateBucket_key},
 	"AggregateBucket.keys":              {context: (*executionContext).fieldContext_AggregateBucket_keys, leaf: (*executionContext).planLeaf_AggregateBucket_keys, value: (*executionContext).planValue_AggregateBucket_keys},
 	"AggregateBucket.node":              {context: (*executionContext).fieldContext_AggregateBucket_node, leaf: (*executionContext).planLeaf_AggregateBucket_node, value: (*executionContext).planValue_AggregateBucket_node},
 	"AggregateBucket.nodes":             {context: (*executionContext).fieldContext_AggregateBucket_nodes, leaf: (*executionContext).planLeaf_AggregateBucket_nodes, value: (*executionContext).planValue_AggregateBucket_nodes},
-	"Citation.excerpt":                  {context: (*executionContext).fieldContext_Citation_excerpt, leaf: (*executionContext).planLeaf_Citation_excerpt, value: (*executionContext).planValue_Citation_excerpt},
+	"Citation.excerpt":                  {context: (*executionContext).fieldContext_Citation_excerpt, leaf: (*executionContext).planLeaf_Citation_excerpt, text: (*executionContext).planText_Citation_excerpt, value: (*executionContext).planValue_Citation_excerpt},
 	"Citation.source":                   {context: (*executionContext).fieldContext_Citation_source, leaf: (*executionContext).planLeaf_Citation_source, value: (*executionContext).planValue_Citation_source},
 	"DeletePayload.deleted":             {context: (*executionContext).fieldContext_DeletePayload_deleted, leaf: (*executionContext).planLeaf_DeletePayload_deleted, value: (*executionContext).planValue_DeletePayload_deleted},
 	"DeletePayload.updatedIds":          {context: (*executionContext).fieldContext_DeletePayload_updatedIds, leaf: (*executionContext).planLeaf_DeletePayload_updatedIds, value: (*executionContext).planValue_DeletePayload_updatedIds},
-	"DeletedRecord.id":                  {context: (*executionContext).fieldContext_DeletedRecord_id, leaf: (*executionContext).planLeaf_DeletedRecord_id, value: (*executionContext).planValue_DeletedRecord_id},
-	"DeletedRecord.key":                 {context: (*executionContext).fieldContext_DeletedRecord_key, leaf: (*executionContext).planLeaf_DeletedRecord_key, value: (*executionContext).planValue_DeletedRecord_key},
-	"DeletedRecord.label":               {context: (*executionContext).fieldContext_DeletedRecord_label, leaf: (*executionContext).planLeaf_DeletedRecord_label, value: (*executionContext).planValue_DeletedRecord_label},
-	"DeletedRecord.type":                {context: (*executionContext).fieldContext_DeletedRecord_type, leaf: (*executionContext).planLeaf_DeletedRecord_type, value: (*executionContext).planValue_DeletedRecord_type},
+	"DeletedRecord.id":                  {context: (*executionContext).fieldContext_DeletedRecord_id, leaf: (*executionContext).planLeaf_DeletedRecord_id, text: (*executionContext).planText_DeletedRecord_id, value: (*executionContext).planValue_DeletedRecord_id},
+	"DeletedRecord.key":                 {context: (*executionContext).fieldContext_DeletedRecord_key, leaf: (*executionContext).planLeaf_DeletedRecord_key, text: (*executionContext).planText_DeletedRecord_key, value: (*executionContext).planValue_DeletedRecord_key},
+	"DeletedRecord.label":               {context: (*executionContext).fieldContext_DeletedRecord_label, leaf: (*executionContext).planLeaf_DeletedRecord_label, text: (*executionContext).planText_DeletedRecord_label, value: (*executionContext).planValue_DeletedRecord_label},
+	"DeletedRecord.type":                {context: (*executionContext).fieldContext_DeletedRecord_type, leaf: (*executionContext).planLeaf_DeletedRecord_type, text: (*executionContext).planText_DeletedRecord_type, value: (*executionContext).planValue_DeletedRecord_type},
 	"Event.aliases":                     {context: (*executionContext).fieldContext_Event_aliases, leaf: (*executionContext).planLeaf_Event_aliases, value: (*executionContext).planValue_Event_aliases},
 	"Event.citations":                   {context: (*executionContext).fieldContext_Event_citations, leaf: (*executionContext).planLeaf_Event_citations, value: (*executionContext).planValue_Event_citations},
-	"Event.description":                 {context: (*executionContext).fieldContext_Event_description, leaf: (*executionContext).planLeaf_Event_description, value: (*executionContext).planValue_Event_description},
+	"Event.description":                 {context: (*executionContext).fieldContext_Event_description, leaf: (*executionContext).planLeaf_Event_description, text: (*executionContext).planText_Event_description, value: (*executionContext).planValue_Event_description},
 	"Event.endDate":                     {context: (*executionContext).fieldContext_Event_endDate, leaf: (*executionContext).planLeaf_Event_endDate, value: (*executionContext).planValue_Event_endDate},
-	"Event.id":                          {context: (*executionContext).fieldContext_Event_id, leaf: (*executionContext).planLeaf_Event_id, value: (*executionContext).planValue_Event_id},
-	"Event.key":                         {context: (*executionContext).fieldContext_Event_key, leaf: (*executionContext).planLeaf_Event_key, value: (*executionContext).planValue_Event_key},
+	"Event.id":                          {context: (*executionContext).fieldContext_Event_id, leaf: (*executionContext).planLeaf_Event_id, text: (*executionContext).planText_Event_id, value: (*executionContext).planValue_Event_id},
+	"Event.key":                         {context: (*executionContext).fieldContext_Event_key, leaf: (*executionContext).planLeaf_Event_key, text: (*executionContext).planText_Event_key, value: (*executionContext).planValue_Event_key},
 	"Event.location":                    {context: (*executionContext).fieldContext_Event_location, leaf: (*executionContext).planLeaf_Event_location, value: (*executionContext).planValue_Event_location},
-	"Event.name":                        {context: (*executionContext).fieldContext_Event_name, leaf: (*executionContext).planLeaf_Event_name, value: (*executionContext).planValue_Event_name},
+	"Event.name":                        {context: (*executionContext).fieldContext_Event_name, leaf: (*executionContext).planLeaf_Event_name, text: (*executionContext).planText_Event_name, value: (*executionContext).planValue_Event_name},
 	"Event.organizers":                  {context: (*executionContext).fieldContext_Event_organizers, leaf: (*executionContext).planLeaf_Event_organizers, batch: (*executionContext).planBatch_Event_organizers},
 	"Event.participants":                {context: (*executionContext).fieldContext_Event_participants, leaf: (*executionContext).planLeaf_Event_participants, batch: (*executionContext).planBatch_Event_participants},
 	"Event.speakers":                    {context: (*executionContext).fieldContext_Event_speakers, leaf: (*executionContext).planLeaf_Event_speakers, batch: (*executionContext).planBatch_Event_speakers},
@@ -1907,10 +2260,10 @@ var planFields = map[string]*planField{
 	"EventConnection.nodes":             {context: (*executionContext).fieldContext_EventConnection_nodes, leaf: (*executionContext).planLeaf_EventConnection_nodes, value: (*executionContext).planValue_EventConnection_nodes},
 	"EventConnection.pageInfo":          {context: (*executionContext).fieldContext_EventConnection_pageInfo, leaf: (*executionContext).planLeaf_EventConnection_pageInfo, value: (*executionContext).planValue_EventConnection_pageInfo},
 	"EventConnection.totalCount":        {context: (*executionContext).fieldContext_EventConnection_totalCount, leaf: (*executionContext).planLeaf_EventConnection_totalCount, value: (*executionContext).planValue_EventConnection_totalCount},
-	"EventEdge.cursor":                  {context: (*executionContext).fieldContext_EventEdge_cursor, leaf: (*executionContext).planLeaf_EventEdge_cursor, value: (*executionContext).planValue_EventEdge_cursor},
+	"EventEdge.cursor":                  {context: (*executionContext).fieldContext_EventEdge_cursor, leaf: (*executionContext).planLeaf_EventEdge_cursor, text: (*executionContext).planText_EventEdge_cursor, value: (*executionContext).planValue_EventEdge_cursor},
 	"EventEdge.node":                    {context: (*executionContext).fieldContext_EventEdge_node, leaf: (*executionContext).planLeaf_EventEdge_node, value: (*executionContext).planValue_EventEdge_node},
 	"GraphEdge.from":                    {context: (*executionContext).fieldContext_GraphEdge_from, leaf: (*executionContext).planLeaf_GraphEdge_from, value: (*executionContext).planValue_GraphEdge_from},
-	"GraphEdge.label":                   {context: (*executionContext).fieldContext_GraphEdge_label, leaf: (*executionContext).planLeaf_GraphEdge_label, value: (*executionContext).planValue_GraphEdge_label},
+	"GraphEdge.label":                   {context: (*executionContext).fieldContext_GraphEdge_label, leaf: (*executionContext).planLeaf_GraphEdge_label, text: (*executionContext).planText_GraphEdge_label, value: (*executionContext).planValue_GraphEdge_label},
 	"GraphEdge.to":                      {context: (*executionContext).fieldContext_GraphEdge_to, leaf: (*executionContext).planLeaf_GraphEdge_to, value: (*executionContext).planValue_GraphEdge_to},
 	"GraphEdge.via":                     {context: (*executionContext).fieldContext_GraphEdge_via, leaf: (*executionContext).planLeaf_GraphEdge_via, value: (*executionContext).planValue_GraphEdge_via},
 	"GraphPath.edges":                   {context: (*executionContext).fieldContext_GraphPath_edges, leaf: (*executionContext).planLeaf_GraphPath_edges, value: (*executionContext).planValue_GraphPath_edges},
@@ -1922,20 +2275,20 @@ var planFields = map[string]*planField{
 	"ImportResult.unchanged":            {context: (*executionContext).fieldContext_ImportResult_unchanged, leaf: (*executionContext).planLeaf_ImportResult_unchanged, value: (*executionContext).planValue_ImportResult_unchanged},
 	"ImportResult.updated":              {context: (*executionContext).fieldContext_ImportResult_updated, leaf: (*executionContext).planLeaf_ImportResult_updated, value: (*executionContext).planValue_ImportResult_updated},
 	"NodeChange.change":                 {context: (*executionContext).fieldContext_NodeChange_change, leaf: (*executionContext).planLeaf_NodeChange_change, value: (*executionContext).planValue_NodeChange_change},
-	"NodeChange.cursor":                 {context: (*executionContext).fieldContext_NodeChange_cursor, leaf: (*executionContext).planLeaf_NodeChange_cursor, value: (*executionContext).planValue_NodeChange_cursor},
-	"NodeChange.id":                     {context: (*executionContext).fieldContext_NodeChange_id, leaf: (*executionContext).planLeaf_NodeChange_id, value: (*executionContext).planValue_NodeChange_id},
+	"NodeChange.cursor":                 {context: (*executionContext).fieldContext_NodeChange_cursor, leaf: (*executionContext).planLeaf_NodeChange_cursor, text: (*executionContext).planText_NodeChange_cursor, value: (*executionContext).planValue_NodeChange_cursor},
+	"NodeChange.id":                     {context: (*executionContext).fieldContext_NodeChange_id, leaf: (*executionContext).planLeaf_NodeChange_id, text: (*executionContext).planText_NodeChange_id, value: (*executionContext).planValue_NodeChange_id},
 	"NodeChange.kind":                   {context: (*executionContext).fieldContext_NodeChange_kind, leaf: (*executionContext).planLeaf_NodeChange_kind, value: (*executionContext).planValue_NodeChange_kind},
 	"NodeChange.node":                   {context: (*executionContext).fieldContext_NodeChange_node, leaf: (*executionContext).planLeaf_NodeChange_node, value: (*executionContext).planValue_NodeChange_node},
-	"Organization.acronym":              {context: (*executionContext).fieldContext_Organization_acronym, leaf: (*executionContext).planLeaf_Organization_acronym, value: (*executionContext).planValue_Organization_acronym},
+	"Organization.acronym":              {context: (*executionContext).fieldContext_Organization_acronym, leaf: (*executionContext).planLeaf_Organization_acronym, text: (*executionContext).planText_Organization_acronym, value: (*executionContext).planValue_Organization_acronym},
 	"Organization.aliases":              {context: (*executionContext).fieldContext_Organization_aliases, leaf: (*executionContext).planLeaf_Organization_aliases, value: (*executionContext).planValue_Organization_aliases},
 	"Organization.citations":            {context: (*executionContext).fieldContext_Organization_citations, leaf: (*executionContext).planLeaf_Organization_citations, value: (*executionContext).planValue_Organization_citations},
-	"Organization.description":          {context: (*executionContext).fieldContext_Organization_description, leaf: (*executionContext).planLeaf_Organization_description, value: (*executionContext).planValue_Organization_description},
+	"Organization.description":          {context: (*executionContext).fieldContext_Organization_description, leaf: (*executionContext).planLeaf_Organization_description, text: (*executionContext).planText_Organization_description, value: (*executionContext).planValue_Organization_description},
 	"Organization.events":               {context: (*executionContext).fieldContext_Organization_events, leaf: (*executionContext).planLeaf_Organization_events, batch: (*executionContext).planBatch_Organization_events},
-	"Organization.id":                   {context: (*executionContext).fieldContext_Organization_id, leaf: (*executionContext).planLeaf_Organization_id, value: (*executionContext).planValue_Organization_id},
-	"Organization.key":                  {context: (*executionContext).fieldContext_Organization_key, leaf: (*executionContext).planLeaf_Organization_key, value: (*executionContext).planValue_Organization_key},
+	"Organization.id":                   {context: (*executionContext).fieldContext_Organization_id, leaf: (*executionContext).planLeaf_Organization_id, text: (*executionContext).planText_Organization_id, value: (*executionContext).planValue_Organization_id},
+	"Organization.key":                  {context: (*executionContext).fieldContext_Organization_key, leaf: (*executionContext).planLeaf_Organization_key, text: (*executionContext).planText_Organization_key, value: (*executionContext).planValue_Organization_key},
 	"Organization.kind":                 {context: (*executionContext).fieldContext_Organization_kind, leaf: (*executionContext).planLeaf_Organization_kind, value: (*executionContext).planValue_Organization_kind},
 	"Organization.members":              {context: (*executionContext).fieldContext_Organization_members, leaf: (*executionContext).planLeaf_Organization_members, batch: (*executionContext).planBatch_Organization_members},
-	"Organization.name":                 {context: (*executionContext).fieldContext_Organization_name, leaf: (*executionContext).planLeaf_Organization_name, value: (*executionContext).planValue_Organization_name},
+	"Organization.name":                 {context: (*executionContext).fieldContext_Organization_name, leaf: (*executionContext).planLeaf_Organization_name, text: (*executionContext).planText_Organization_name, value: (*executionContext).planValue_Organization_name},
 	"Organization.parent":               {context: (*executionContext).fieldContext_Organization_parent, leaf: (*executionContext).planLeaf_Organization_parent, value: (*executionContext).planValue_Organization_parent},
 	"Organization.seat":                 {context: (*executionContext).fieldContext_Organization_seat, leaf: (*executionContext).planLeaf_Organization_seat, value: (*executionContext).planValue_Organization_seat},
 	"Organization.units":                {context: (*executionContext).fieldContext_Organization_units, leaf: (*executionContext).planLeaf_Organization_units, batch: (*executionContext).planBatch_Organization_units},
@@ -1943,48 +2296,48 @@ var planFields = map[string]*planField{
 	"OrganizationConnection.nodes":      {context: (*executionContext).fieldContext_OrganizationConnection_nodes, leaf: (*executionContext).planLeaf_OrganizationConnection_nodes, value: (*executionContext).planValue_OrganizationConnection_nodes},
 	"OrganizationConnection.pageInfo":   {context: (*executionContext).fieldContext_OrganizationConnection_pageInfo, leaf: (*executionContext).planLeaf_OrganizationConnection_pageInfo, value: (*executionContext).planValue_OrganizationConnection_pageInfo},
 	"OrganizationConnection.totalCount": {context: (*executionContext).fieldContext_OrganizationConnection_totalCount, leaf: (*executionContext).planLeaf_OrganizationConnection_totalCount, value: (*executionContext).planValue_OrganizationConnection_totalCount},
-	"OrganizationEdge.cursor":           {context: (*executionContext).fieldContext_OrganizationEdge_cursor, leaf: (*executionContext).planLeaf_OrganizationEdge_cursor, value: (*executionContext).planValue_OrganizationEdge_cursor},
+	"OrganizationEdge.cursor":           {context: (*executionContext).fieldContext_OrganizationEdge_cursor, leaf: (*executionContext).planLeaf_OrganizationEdge_cursor, text: (*executionContext).planText_OrganizationEdge_cursor, value: (*executionContext).planValue_OrganizationEdge_cursor},
 	"OrganizationEdge.node":             {context: (*executionContext).fieldContext_OrganizationEdge_node, leaf: (*executionContext).planLeaf_OrganizationEdge_node, value: (*executionContext).planValue_OrganizationEdge_node},
-	"PageInfo.endCursor":                {context: (*executionContext).fieldContext_PageInfo_endCursor, leaf: (*executionContext).planLeaf_PageInfo_endCursor, value: (*executionContext).planValue_PageInfo_endCursor},
+	"PageInfo.endCursor":                {context: (*executionContext).fieldContext_PageInfo_endCursor, leaf: (*executionContext).planLeaf_PageInfo_endCursor, text: (*executionContext).planText_PageInfo_endCursor, value: (*executionContext).planValue_PageInfo_endCursor},
 	"PageInfo.hasNextPage":              {context: (*executionContext).fieldContext_PageInfo_hasNextPage, leaf: (*executionContext).planLeaf_PageInfo_hasNextPage, value: (*executionContext).planValue_PageInfo_hasNextPage},
 	"PageInfo.hasPreviousPage":          {context: (*executionContext).fieldContext_PageInfo_hasPreviousPage, leaf: (*executionContext).planLeaf_PageInfo_hasPreviousPage, value: (*executionContext).planValue_PageInfo_hasPreviousPage},
-	"PageInfo.startCursor":              {context: (*executionContext).fieldContext_PageInfo_startCursor, leaf: (*executionContext).planLeaf_PageInfo_startCursor, value: (*executionContext).planValue_PageInfo_startCursor},
+	"PageInfo.startCursor":              {context: (*executionContext).fieldContext_PageInfo_startCursor, leaf: (*executionContext).planLeaf_PageInfo_startCursor, text: (*executionContext).planText_PageInfo_startCursor, value: (*executionContext).planValue_PageInfo_startCursor},
 	"Participation.citations":           {context: (*executionContext).fieldContext_Participation_citations, leaf: (*executionContext).planLeaf_Participation_citations, value: (*executionContext).planValue_Participation_citations},
-	"Participation.description":         {context: (*executionContext).fieldContext_Participation_description, leaf: (*executionContext).planLeaf_Participation_description, value: (*executionContext).planValue_Participation_description},
+	"Participation.description":         {context: (*executionContext).fieldContext_Participation_description, leaf: (*executionContext).planLeaf_Participation_description, text: (*executionContext).planText_Participation_description, value: (*executionContext).planValue_Participation_description},
 	"Participation.event":               {context: (*executionContext).fieldContext_Participation_event, leaf: (*executionContext).planLeaf_Participation_event, value: (*executionContext).planValue_Participation_event},
-	"Participation.id":                  {context: (*executionContext).fieldContext_Participation_id, leaf: (*executionContext).planLeaf_Participation_id, value: (*executionContext).planValue_Participation_id},
-	"Participation.key":                 {context: (*executionContext).fieldContext_Participation_key, leaf: (*executionContext).planLeaf_Participation_key, value: (*executionContext).planValue_Participation_key},
+	"Participation.id":                  {context: (*executionContext).fieldContext_Participation_id, leaf: (*executionContext).planLeaf_Participation_id, text: (*executionContext).planText_Participation_id, value: (*executionContext).planValue_Participation_id},
+	"Participation.key":                 {context: (*executionContext).fieldContext_Participation_key, leaf: (*executionContext).planLeaf_Participation_key, text: (*executionContext).planText_Participation_key, value: (*executionContext).planValue_Participation_key},
 	"Participation.person":              {context: (*executionContext).fieldContext_Participation_person, leaf: (*executionContext).planLeaf_Participation_person, value: (*executionContext).planValue_Participation_person},
-	"Participation.role":                {context: (*executionContext).fieldContext_Participation_role, leaf: (*executionContext).planLeaf_Participation_role, value: (*executionContext).planValue_Participation_role},
+	"Participation.role":                {context: (*executionContext).fieldContext_Participation_role, leaf: (*executionContext).planLeaf_Participation_role, text: (*executionContext).planText_Participation_role, value: (*executionContext).planValue_Participation_role},
 	"Person.aliases":                    {context: (*executionContext).fieldContext_Person_aliases, leaf: (*executionContext).planLeaf_Person_aliases, value: (*executionContext).planValue_Person_aliases},
 	"Person.citations":                  {context: (*executionContext).fieldContext_Person_citations, leaf: (*executionContext).planLeaf_Person_citations, value: (*executionContext).planValue_Person_citations},
-	"Person.description":                {context: (*executionContext).fieldContext_Person_description, leaf: (*executionContext).planLeaf_Person_description, value: (*executionContext).planValue_Person_description},
+	"Person.description":                {context: (*executionContext).fieldContext_Person_description, leaf: (*executionContext).planLeaf_Person_description, text: (*executionContext).planText_Person_description, value: (*executionContext).planValue_Person_description},
 	"Person.events":                     {context: (*executionContext).fieldContext_Person_events, leaf: (*executionContext).planLeaf_Person_events, batch: (*executionContext).planBatch_Person_events},
-	"Person.id":                         {context: (*executionContext).fieldContext_Person_id, leaf: (*executionContext).planLeaf_Person_id, value: (*executionContext).planValue_Person_id},
-	"Person.key":                        {context: (*executionContext).fieldContext_Person_key, leaf: (*executionContext).planLeaf_Person_key, value: (*executionContext).planValue_Person_key},
-	"Person.name":                       {context: (*executionContext).fieldContext_Person_name, leaf: (*executionContext).planLeaf_Person_name, value: (*executionContext).planValue_Person_name},
+	"Person.id":                         {context: (*executionContext).fieldContext_Person_id, leaf: (*executionContext).planLeaf_Person_id, text: (*executionContext).planText_Person_id, value: (*executionContext).planValue_Person_id},
+	"Person.key":                        {context: (*executionContext).fieldContext_Person_key, leaf: (*executionContext).planLeaf_Person_key, text: (*executionContext).planText_Person_key, value: (*executionContext).planValue_Person_key},
+	"Person.name":                       {context: (*executionContext).fieldContext_Person_name, leaf: (*executionContext).planLeaf_Person_name, text: (*executionContext).planText_Person_name, value: (*executionContext).planValue_Person_name},
 	"Person.positions":                  {context: (*executionContext).fieldContext_Person_positions, leaf: (*executionContext).planLeaf_Person_positions, batch: (*executionContext).planBatch_Person_positions},
 	"Person.statements":                 {context: (*executionContext).fieldContext_Person_statements, leaf: (*executionContext).planLeaf_Person_statements, batch: (*executionContext).planBatch_Person_statements},
 	"PersonConnection.edges":            {context: (*executionContext).fieldContext_PersonConnection_edges, leaf: (*executionContext).planLeaf_PersonConnection_edges, value: (*executionContext).planValue_PersonConnection_edges},
 	"PersonConnection.nodes":            {context: (*executionContext).fieldContext_PersonConnection_nodes, leaf: (*executionContext).planLeaf_PersonConnection_nodes, value: (*executionContext).planValue_PersonConnection_nodes},
 	"PersonConnection.pageInfo":         {context: (*executionContext).fieldContext_PersonConnection_pageInfo, leaf: (*executionContext).planLeaf_PersonConnection_pageInfo, value: (*executionContext).planValue_PersonConnection_pageInfo},
 	"PersonConnection.totalCount":       {context: (*executionContext).fieldContext_PersonConnection_totalCount, leaf: (*executionContext).planLeaf_PersonConnection_totalCount, value: (*executionContext).planValue_PersonConnection_totalCount},
-	"PersonEdge.cursor":                 {context: (*executionContext).fieldContext_PersonEdge_cursor, leaf: (*executionContext).planLeaf_PersonEdge_cursor, value: (*executionContext).planValue_PersonEdge_cursor},
+	"PersonEdge.cursor":                 {context: (*executionContext).fieldContext_PersonEdge_cursor, leaf: (*executionContext).planLeaf_PersonEdge_cursor, text: (*executionContext).planText_PersonEdge_cursor, value: (*executionContext).planValue_PersonEdge_cursor},
 	"PersonEdge.node":                   {context: (*executionContext).fieldContext_PersonEdge_node, leaf: (*executionContext).planLeaf_PersonEdge_node, value: (*executionContext).planValue_PersonEdge_node},
 	"Position.citations":                {context: (*executionContext).fieldContext_Position_citations, leaf: (*executionContext).planLeaf_Position_citations, value: (*executionContext).planValue_Position_citations},
 	"Position.endDate":                  {context: (*executionContext).fieldContext_Position_endDate, leaf: (*executionContext).planLeaf_Position_endDate, value: (*executionContext).planValue_Position_endDate},
-	"Position.id":                       {context: (*executionContext).fieldContext_Position_id, leaf: (*executionContext).planLeaf_Position_id, value: (*executionContext).planValue_Position_id},
-	"Position.key":                      {context: (*executionContext).fieldContext_Position_key, leaf: (*executionContext).planLeaf_Position_key, value: (*executionContext).planValue_Position_key},
+	"Position.id":                       {context: (*executionContext).fieldContext_Position_id, leaf: (*executionContext).planLeaf_Position_id, text: (*executionContext).planText_Position_id, value: (*executionContext).planValue_Position_id},
+	"Position.key":                      {context: (*executionContext).fieldContext_Position_key, leaf: (*executionContext).planLeaf_Position_key, text: (*executionContext).planText_Position_key, value: (*executionContext).planValue_Position_key},
 	"Position.organization":             {context: (*executionContext).fieldContext_Position_organization, leaf: (*executionContext).planLeaf_Position_organization, value: (*executionContext).planValue_Position_organization},
 	"Position.person":                   {context: (*executionContext).fieldContext_Position_person, leaf: (*executionContext).planLeaf_Position_person, value: (*executionContext).planValue_Position_person},
 	"Position.region":                   {context: (*executionContext).fieldContext_Position_region, leaf: (*executionContext).planLeaf_Position_region, value: (*executionContext).planValue_Position_region},
 	"Position.startDate":                {context: (*executionContext).fieldContext_Position_startDate, leaf: (*executionContext).planLeaf_Position_startDate, value: (*executionContext).planValue_Position_startDate},
-	"Position.title":                    {context: (*executionContext).fieldContext_Position_title, leaf: (*executionContext).planLeaf_Position_title, value: (*executionContext).planValue_Position_title},
+	"Position.title":                    {context: (*executionContext).fieldContext_Position_title, leaf: (*executionContext).planLeaf_Position_title, text: (*executionContext).planText_Position_title, value: (*executionContext).planValue_Position_title},
 	"PositionConnection.edges":          {context: (*executionContext).fieldContext_PositionConnection_edges, leaf: (*executionContext).planLeaf_PositionConnection_edges, value: (*executionContext).planValue_PositionConnection_edges},
 	"PositionConnection.nodes":          {context: (*executionContext).fieldContext_PositionConnection_nodes, leaf: (*executionContext).planLeaf_PositionConnection_nodes, value: (*executionContext).planValue_PositionConnection_nodes},
 	"PositionConnection.pageInfo":       {context: (*executionContext).fieldContext_PositionConnection_pageInfo, leaf: (*executionContext).planLeaf_PositionConnection_pageInfo, value: (*executionContext).planValue_PositionConnection_pageInfo},
 	"PositionConnection.totalCount":     {context: (*executionContext).fieldContext_PositionConnection_totalCount, leaf: (*executionContext).planLeaf_PositionConnection_totalCount, value: (*executionContext).planValue_PositionConnection_totalCount},
-	"PositionEdge.cursor":               {context: (*executionContext).fieldContext_PositionEdge_cursor, leaf: (*executionContext).planLeaf_PositionEdge_cursor, value: (*executionContext).planValue_PositionEdge_cursor},
+	"PositionEdge.cursor":               {context: (*executionContext).fieldContext_PositionEdge_cursor, leaf: (*executionContext).planLeaf_PositionEdge_cursor, text: (*executionContext).planText_PositionEdge_cursor, value: (*executionContext).planValue_PositionEdge_cursor},
 	"PositionEdge.node":                 {context: (*executionContext).fieldContext_PositionEdge_node, leaf: (*executionContext).planLeaf_PositionEdge_node, value: (*executionContext).planValue_PositionEdge_node},
 	"Query.aggregate":                   {context: (*executionContext).fieldContext_Query_aggregate, leaf: (*executionContext).planLeaf_Query_aggregate, value: (*executionContext).planValue_Query_aggregate},
 	"Query.allShortestPaths":            {context: (*executionContext).fieldContext_Query_allShortestPaths, leaf: (*executionContext).planLeaf_Query_allShortestPaths, value: (*executionContext).planValue_Query_allShortestPaths},
@@ -2007,13 +2360,13 @@ var planFields = map[string]*planField{
 	"Query.statements":                  {context: (*executionContext).fieldContext_Query_statements, leaf: (*executionContext).planLeaf_Query_statements, value: (*executionContext).planValue_Query_statements},
 	"Region.aliases":                    {context: (*executionContext).fieldContext_Region_aliases, leaf: (*executionContext).planLeaf_Region_aliases, value: (*executionContext).planValue_Region_aliases},
 	"Region.citations":                  {context: (*executionContext).fieldContext_Region_citations, leaf: (*executionContext).planLeaf_Region_citations, value: (*executionContext).planValue_Region_citations},
-	"Region.code":                       {context: (*executionContext).fieldContext_Region_code, leaf: (*executionContext).planLeaf_Region_code, value: (*executionContext).planValue_Region_code},
-	"Region.description":                {context: (*executionContext).fieldContext_Region_description, leaf: (*executionContext).planLeaf_Region_description, value: (*executionContext).planValue_Region_description},
+	"Region.code":                       {context: (*executionContext).fieldContext_Region_code, leaf: (*executionContext).planLeaf_Region_code, text: (*executionContext).planText_Region_code, value: (*executionContext).planValue_Region_code},
+	"Region.description":                {context: (*executionContext).fieldContext_Region_description, leaf: (*executionContext).planLeaf_Region_description, text: (*executionContext).planText_Region_description, value: (*executionContext).planValue_Region_description},
 	"Region.events":                     {context: (*executionContext).fieldContext_Region_events, leaf: (*executionContext).planLeaf_Region_events, batch: (*executionContext).planBatch_Region_events},
-	"Region.id":                         {context: (*executionContext).fieldContext_Region_id, leaf: (*executionContext).planLeaf_Region_id, value: (*executionContext).planValue_Region_id},
-	"Region.key":                        {context: (*executionContext).fieldContext_Region_key, leaf: (*executionContext).planLeaf_Region_key, value: (*executionContext).planValue_Region_key},
+	"Region.id":                         {context: (*executionContext).fieldContext_Region_id, leaf: (*executionContext).planLeaf_Region_id, text: (*executionContext).planText_Region_id, value: (*executionContext).planValue_Region_id},
+	"Region.key":                        {context: (*executionContext).fieldContext_Region_key, leaf: (*executionContext).planLeaf_Region_key, text: (*executionContext).planText_Region_key, value: (*executionContext).planValue_Region_key},
 	"Region.kind":                       {context: (*executionContext).fieldContext_Region_kind, leaf: (*executionContext).planLeaf_Region_kind, value: (*executionContext).planValue_Region_kind},
-	"Region.name":                       {context: (*executionContext).fieldContext_Region_name, leaf: (*executionContext).planLeaf_Region_name, value: (*executionContext).planValue_Region_name},
+	"Region.name":                       {context: (*executionContext).fieldContext_Region_name, leaf: (*executionContext).planLeaf_Region_name, text: (*executionContext).planText_Region_name, value: (*executionContext).planValue_Region_name},
 	"Region.parent":                     {context: (*executionContext).fieldContext_Region_parent, leaf: (*executionContext).planLeaf_Region_parent, value: (*executionContext).planValue_Region_parent},
 	"Region.positions":                  {context: (*executionContext).fieldContext_Region_positions, leaf: (*executionContext).planLeaf_Region_positions, batch: (*executionContext).planBatch_Region_positions},
 	"Region.subregions":                 {context: (*executionContext).fieldContext_Region_subregions, leaf: (*executionContext).planLeaf_Region_subregions, batch: (*executionContext).planBatch_Region_subregions},
@@ -2021,44 +2374,44 @@ var planFields = map[string]*planField{
 	"RegionConnection.nodes":            {context: (*executionContext).fieldContext_RegionConnection_nodes, leaf: (*executionContext).planLeaf_RegionConnection_nodes, value: (*executionContext).planValue_RegionConnection_nodes},
 	"RegionConnection.pageInfo":         {context: (*executionContext).fieldContext_RegionConnection_pageInfo, leaf: (*executionContext).planLeaf_RegionConnection_pageInfo, value: (*executionContext).planValue_RegionConnection_pageInfo},
 	"RegionConnection.totalCount":       {context: (*executionContext).fieldContext_RegionConnection_totalCount, leaf: (*executionContext).planLeaf_RegionConnection_totalCount, value: (*executionContext).planValue_RegionConnection_totalCount},
-	"RegionEdge.cursor":                 {context: (*executionContext).fieldContext_RegionEdge_cursor, leaf: (*executionContext).planLeaf_RegionEdge_cursor, value: (*executionContext).planValue_RegionEdge_cursor},
+	"RegionEdge.cursor":                 {context: (*executionContext).fieldContext_RegionEdge_cursor, leaf: (*executionContext).planLeaf_RegionEdge_cursor, text: (*executionContext).planText_RegionEdge_cursor, value: (*executionContext).planValue_RegionEdge_cursor},
 	"RegionEdge.node":                   {context: (*executionContext).fieldContext_RegionEdge_node, leaf: (*executionContext).planLeaf_RegionEdge_node, value: (*executionContext).planValue_RegionEdge_node},
 	"SearchHit.match":                   {context: (*executionContext).fieldContext_SearchHit_match, leaf: (*executionContext).planLeaf_SearchHit_match, value: (*executionContext).planValue_SearchHit_match},
 	"SearchHit.node":                    {context: (*executionContext).fieldContext_SearchHit_node, leaf: (*executionContext).planLeaf_SearchHit_node, value: (*executionContext).planValue_SearchHit_node},
 	"SearchHit.score":                   {context: (*executionContext).fieldContext_SearchHit_score, leaf: (*executionContext).planLeaf_SearchHit_score, value: (*executionContext).planValue_SearchHit_score},
-	"SearchHit.snippet":                 {context: (*executionContext).fieldContext_SearchHit_snippet, leaf: (*executionContext).planLeaf_SearchHit_snippet, value: (*executionContext).planValue_SearchHit_snippet},
-	"Source.author":                     {context: (*executionContext).fieldContext_Source_author, leaf: (*executionContext).planLeaf_Source_author, value: (*executionContext).planValue_Source_author},
-	"Source.id":                         {context: (*executionContext).fieldContext_Source_id, leaf: (*executionContext).planLeaf_Source_id, value: (*executionContext).planValue_Source_id},
-	"Source.key":                        {context: (*executionContext).fieldContext_Source_key, leaf: (*executionContext).planLeaf_Source_key, value: (*executionContext).planValue_Source_key},
-	"Source.language":                   {context: (*executionContext).fieldContext_Source_language, leaf: (*executionContext).planLeaf_Source_language, value: (*executionContext).planValue_Source_language},
+	"SearchHit.snippet":                 {context: (*executionContext).fieldContext_SearchHit_snippet, leaf: (*executionContext).planLeaf_SearchHit_snippet, text: (*executionContext).planText_SearchHit_snippet, value: (*executionContext).planValue_SearchHit_snippet},
+	"Source.author":                     {context: (*executionContext).fieldContext_Source_author, leaf: (*executionContext).planLeaf_Source_author, text: (*executionContext).planText_Source_author, value: (*executionContext).planValue_Source_author},
+	"Source.id":                         {context: (*executionContext).fieldContext_Source_id, leaf: (*executionContext).planLeaf_Source_id, text: (*executionContext).planText_Source_id, value: (*executionContext).planValue_Source_id},
+	"Source.key":                        {context: (*executionContext).fieldContext_Source_key, leaf: (*executionContext).planLeaf_Source_key, text: (*executionContext).planText_Source_key, value: (*executionContext).planValue_Source_key},
+	"Source.language":                   {context: (*executionContext).fieldContext_Source_language, leaf: (*executionContext).planLeaf_Source_language, text: (*executionContext).planText_Source_language, value: (*executionContext).planValue_Source_language},
 	"Source.publishedAt":                {context: (*executionContext).fieldContext_Source_publishedAt, leaf: (*executionContext).planLeaf_Source_publishedAt, value: (*executionContext).planValue_Source_publishedAt},
 	"Source.publisher":                  {context: (*executionContext).fieldContext_Source_publisher, leaf: (*executionContext).planLeaf_Source_publisher, value: (*executionContext).planValue_Source_publisher},
-	"Source.title":                      {context: (*executionContext).fieldContext_Source_title, leaf: (*executionContext).planLeaf_Source_title, value: (*executionContext).planValue_Source_title},
-	"Source.url":                        {context: (*executionContext).fieldContext_Source_url, leaf: (*executionContext).planLeaf_Source_url, value: (*executionContext).planValue_Source_url},
+	"Source.title":                      {context: (*executionContext).fieldContext_Source_title, leaf: (*executionContext).planLeaf_Source_title, text: (*executionContext).planText_Source_title, value: (*executionContext).planValue_Source_title},
+	"Source.url":                        {context: (*executionContext).fieldContext_Source_url, leaf: (*executionContext).planLeaf_Source_url, text: (*executionContext).planText_Source_url, value: (*executionContext).planValue_Source_url},
 	"SourceConnection.edges":            {context: (*executionContext).fieldContext_SourceConnection_edges, leaf: (*executionContext).planLeaf_SourceConnection_edges, value: (*executionContext).planValue_SourceConnection_edges},
 	"SourceConnection.nodes":            {context: (*executionContext).fieldContext_SourceConnection_nodes, leaf: (*executionContext).planLeaf_SourceConnection_nodes, value: (*executionContext).planValue_SourceConnection_nodes},
 	"SourceConnection.pageInfo":         {context: (*executionContext).fieldContext_SourceConnection_pageInfo, leaf: (*executionContext).planLeaf_SourceConnection_pageInfo, value: (*executionContext).planValue_SourceConnection_pageInfo},
 	"SourceConnection.totalCount":       {context: (*executionContext).fieldContext_SourceConnection_totalCount, leaf: (*executionContext).planLeaf_SourceConnection_totalCount, value: (*executionContext).planValue_SourceConnection_totalCount},
-	"SourceEdge.cursor":                 {context: (*executionContext).fieldContext_SourceEdge_cursor, leaf: (*executionContext).planLeaf_SourceEdge_cursor, value: (*executionContext).planValue_SourceEdge_cursor},
+	"SourceEdge.cursor":                 {context: (*executionContext).fieldContext_SourceEdge_cursor, leaf: (*executionContext).planLeaf_SourceEdge_cursor, text: (*executionContext).planText_SourceEdge_cursor, value: (*executionContext).planValue_SourceEdge_cursor},
 	"SourceEdge.node":                   {context: (*executionContext).fieldContext_SourceEdge_node, leaf: (*executionContext).planLeaf_SourceEdge_node, value: (*executionContext).planValue_SourceEdge_node},
 	"Statement.about":                   {context: (*executionContext).fieldContext_Statement_about, leaf: (*executionContext).planLeaf_Statement_about, batch: (*executionContext).planBatch_Statement_about},
 	"Statement.citations":               {context: (*executionContext).fieldContext_Statement_citations, leaf: (*executionContext).planLeaf_Statement_citations, value: (*executionContext).planValue_Statement_citations},
 	"Statement.date":                    {context: (*executionContext).fieldContext_Statement_date, leaf: (*executionContext).planLeaf_Statement_date, value: (*executionContext).planValue_Statement_date},
 	"Statement.event":                   {context: (*executionContext).fieldContext_Statement_event, leaf: (*executionContext).planLeaf_Statement_event, value: (*executionContext).planValue_Statement_event},
-	"Statement.id":                      {context: (*executionContext).fieldContext_Statement_id, leaf: (*executionContext).planLeaf_Statement_id, value: (*executionContext).planValue_Statement_id},
-	"Statement.key":                     {context: (*executionContext).fieldContext_Statement_key, leaf: (*executionContext).planLeaf_Statement_key, value: (*executionContext).planValue_Statement_key},
-	"Statement.language":                {context: (*executionContext).fieldContext_Statement_language, leaf: (*executionContext).planLeaf_Statement_language, value: (*executionContext).planValue_Statement_language},
+	"Statement.id":                      {context: (*executionContext).fieldContext_Statement_id, leaf: (*executionContext).planLeaf_Statement_id, text: (*executionContext).planText_Statement_id, value: (*executionContext).planValue_Statement_id},
+	"Statement.key":                     {context: (*executionContext).fieldContext_Statement_key, leaf: (*executionContext).planLeaf_Statement_key, text: (*executionContext).planText_Statement_key, value: (*executionContext).planValue_Statement_key},
+	"Statement.language":                {context: (*executionContext).fieldContext_Statement_language, leaf: (*executionContext).planLeaf_Statement_language, text: (*executionContext).planText_Statement_language, value: (*executionContext).planValue_Statement_language},
 	"Statement.speaker":                 {context: (*executionContext).fieldContext_Statement_speaker, leaf: (*executionContext).planLeaf_Statement_speaker, value: (*executionContext).planValue_Statement_speaker},
-	"Statement.text":                    {context: (*executionContext).fieldContext_Statement_text, leaf: (*executionContext).planLeaf_Statement_text, value: (*executionContext).planValue_Statement_text},
+	"Statement.text":                    {context: (*executionContext).fieldContext_Statement_text, leaf: (*executionContext).planLeaf_Statement_text, text: (*executionContext).planText_Statement_text, value: (*executionContext).planValue_Statement_text},
 	"StatementConnection.edges":         {context: (*executionContext).fieldContext_StatementConnection_edges, leaf: (*executionContext).planLeaf_StatementConnection_edges, value: (*executionContext).planValue_StatementConnection_edges},
 	"StatementConnection.nodes":         {context: (*executionContext).fieldContext_StatementConnection_nodes, leaf: (*executionContext).planLeaf_StatementConnection_nodes, value: (*executionContext).planValue_StatementConnection_nodes},
 	"StatementConnection.pageInfo":      {context: (*executionContext).fieldContext_StatementConnection_pageInfo, leaf: (*executionContext).planLeaf_StatementConnection_pageInfo, value: (*executionContext).planValue_StatementConnection_pageInfo},
 	"StatementConnection.totalCount":    {context: (*executionContext).fieldContext_StatementConnection_totalCount, leaf: (*executionContext).planLeaf_StatementConnection_totalCount, value: (*executionContext).planValue_StatementConnection_totalCount},
-	"StatementEdge.cursor":              {context: (*executionContext).fieldContext_StatementEdge_cursor, leaf: (*executionContext).planLeaf_StatementEdge_cursor, value: (*executionContext).planValue_StatementEdge_cursor},
+	"StatementEdge.cursor":              {context: (*executionContext).fieldContext_StatementEdge_cursor, leaf: (*executionContext).planLeaf_StatementEdge_cursor, text: (*executionContext).planText_StatementEdge_cursor, value: (*executionContext).planValue_StatementEdge_cursor},
 	"StatementEdge.node":                {context: (*executionContext).fieldContext_StatementEdge_node, leaf: (*executionContext).planLeaf_StatementEdge_node, value: (*executionContext).planValue_StatementEdge_node},
 	"Subgraph.edges":                    {context: (*executionContext).fieldContext_Subgraph_edges, leaf: (*executionContext).planLeaf_Subgraph_edges, value: (*executionContext).planValue_Subgraph_edges},
 	"Subgraph.nodes":                    {context: (*executionContext).fieldContext_Subgraph_nodes, leaf: (*executionContext).planLeaf_Subgraph_nodes, value: (*executionContext).planValue_Subgraph_nodes},
 	"Subgraph.truncated":                {context: (*executionContext).fieldContext_Subgraph_truncated, leaf: (*executionContext).planLeaf_Subgraph_truncated, value: (*executionContext).planValue_Subgraph_truncated},
 	"TypeCount.count":                   {context: (*executionContext).fieldContext_TypeCount_count, leaf: (*executionContext).planLeaf_TypeCount_count, value: (*executionContext).planValue_TypeCount_count},
-	"TypeCount.type":                    {context: (*executionContext).fieldContext_TypeCount_type, leaf: (*executionContext).planLeaf_TypeCount_type, value: (*executionContext).planValue_TypeCount_type},
+	"TypeCount.type":                    {context: (*executionContext).fieldContext_TypeCount_type, leaf: (*executionContext).planLeaf_TypeCount_type, text: (*executionContext).planText_TypeCount_type, value: (*executionContext).planValue_TypeCount_type},
 }

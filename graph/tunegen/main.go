@@ -98,10 +98,11 @@ var scalarField = regexp.MustCompile(`\treturn graphql\.ResolveField\(\n\t\tctx,
 
 // safeMarshaler matches the marshallers that never report an error nor read their context:
 // String, ID, Int and Boolean (whose graphql.Marshal* never answer null), their nullable and
-// pointer forms, and enums (the value marshals itself).
+// pointer forms, and enums and scalars whose value marshals itself (graphql.Marshaler, whose
+// MarshalGQL cannot fail nor read a context), with or without their nil check.
 var safeMarshaler = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) (marshal[\p{L}\p{N}_]+)\(ctx context\.Context, sel ast\.SelectionSet, v \*?[\w.]+\) graphql\.Marshaler \{\n` +
 	`((?:\tif v == nil \{\n\t\treturn graphql\.Null\n\t\}\n)?\t_ = sel\n(?:\t_ = ctx\n)?\tres := graphql\.Marshal(?:String|ID|Int|Boolean)\(\*?v\)\n(?:\tif res == graphql\.Null \{\n\t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "\w+!"\)\n\t\}\n)?\treturn res\n` +
-	`|\treturn v\n)\}\n`)
+	`|(?:\tif v == nil \{\n\t\treturn graphql\.Null\n\t\}\n)?\treturn v\n)\}\n`)
 
 // rewrite applies every rule; a file rewritten before is returned unchanged.
 func rewrite(src []byte) ([]byte, error) {

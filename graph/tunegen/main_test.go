@@ -59,7 +59,8 @@ func TestPlanTable(t *testing.T) {
 		t.Fatalf("plan_gen.go is not what generated.go gives (err %v): run go generate ./...", err)
 	}
 	for _, want := range []string{
-		`{context: (*executionContext).fieldContext_Person_name, leaf: (*executionContext).planLeaf_Person_name, value: (*executionContext).planValue_Person_name}`,
+		`{context: (*executionContext).fieldContext_Person_name, leaf: (*executionContext).planLeaf_Person_name, text: (*executionContext).planText_Person_name, value: (*executionContext).planValue_Person_name}`,
+		"func (ec *executionContext) planText_Source_url(o any) (string, bool) {\n\tobj := o.(*model.Source)\n\tv := obj.URL()\n\tif v == nil {\n\t\treturn \"\", false\n\t}\n\treturn *v, true\n}",
 		`{context: (*executionContext).fieldContext_Organization_members, leaf: (*executionContext).planLeaf_Organization_members, batch: (*executionContext).planBatch_Organization_members}`,
 		"results, err := resolver.Members(ctx, parents, fc.Args[\"where\"].(map[string]any)",
 		"return ec.Resolvers.Position().Person(ctx, obj)",

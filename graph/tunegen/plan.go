@@ -24,7 +24,9 @@ import (
 //	planBatch_Type_field — for a batch resolver, its call for a whole list of parents, as in
 //	                       gqlgen's resolveBatch_Type_field;
 //	planLeaf_Type_field  — `_Type_field` itself, for scalar and enum fields (marshalled as gqlgen
-//	                       marshals them).
+//	                       marshals them);
+//	planText_Type_field  — for a String or ID field answered directly, its text (false: null),
+//	                       which the plan writes without a marshaller.
 //
 // A field whose ResolveField has a middleware (a directive) is left out: the compiled path then
 // declines the operation.
@@ -38,7 +40,12 @@ type planEntry struct {
 	value         string // the closure's body (not for batch fields)
 	direct        string // the marshalling of a field answered directly (main.go's rule), or ""
 	batch         *batchCall
+	text          bool // a planText_ function was written
 }
+
+// textField matches the direct marshalling of a String or ID field: its marshaller and the
+// expression of its value.
+var textField = regexp.MustCompile(`^return ec\.(marshalNString2string|marshalNID2string|marshalOString2ᚖstring)\(ctx, field\.Selections, (.+)\)$`)
 
 type batchCall struct {
 	resolver string // `resolver := ec.Resolvers.T()`
@@ -169,7 +176,8 @@ func batchOf(fd *ast.FuncDecl, text func(ast.Node) string) (*batchCall, error) {
 func writePlanTable(file *ast.File, entries []planEntry) ([]byte, error) {
 	var out bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
-	for _, e := range entries {
+	for k := range entries {
+		e := &entries[k]
 		id := e.object + "_" + e.field
 		obj := func(body string) string {
 			if e.objType == "" || !regexp.MustCompile(`\bobj\b`).MatchString(body) {
@@ -187,6 +195,16 @@ func writePlanTable(file *ast.File, entries []planEntry) ([]byte, error) {
 			w("\tresults, err := %s\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn planAnys(results), nil\n}\n", e.batch.call)
 		} else {
 			w("\nfunc (ec *executionContext) planValue_%s(ctx context.Context, field graphql.CollectedField, o any) (any, error) {\n%s%s}\n", id, obj(e.value), e.value)
+		}
+		if m := textField.FindStringSubmatch(e.direct); m != nil && e.objType != "" {
+			// A String or ID field answered directly: its text, which the plan writes as
+			// gqlgen's string marshaller would (graph/plan.go, appendQuoted).
+			read := "\treturn " + m[2] + ", true\n"
+			if m[1] == "marshalOString2ᚖstring" {
+				read = "\tv := " + m[2] + "\n\tif v == nil {\n\t\treturn \"\", false\n\t}\n\treturn *v, true\n"
+			}
+			w("\nfunc (ec *executionContext) planText_%s(o any) (string, bool) {\n%s%s}\n", id, obj(m[2]), read)
+			e.text = true
 		}
 		if e.direct != "" && e.objType != "" {
 			// A field main.go's rule answers directly: the same marshalling, without the test of
@@ -206,6 +224,9 @@ func writePlanTable(file *ast.File, entries []planEntry) ([]byte, error) {
 	for _, e := range sorted {
 		id := e.object + "_" + e.field
 		w("\t%s: {context: (*executionContext).%s, leaf: (*executionContext).planLeaf_%s", strconv.Quote(e.object+"."+e.field), e.context, id)
+		if e.text {
+			w(", text: (*executionContext).planText_%s", id)
+		}
 		if e.batch != nil {
 			w(", batch: (*executionContext).planBatch_%s},\n", id)
 		} else {
