@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -166,19 +167,22 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 	cur := []level{{nodes, sel}}
 	for depth := 0; depth < maxPrefetchDepth && len(cur) > 0; depth++ {
 		var branches []*branch
-		total := 0
+		links, pages, degrees := 0, 0, 0
 		for _, lv := range cur {
 			bs := expand(ctx, lv)
 			branches = append(branches, bs...)
 			for _, b := range bs {
-				total += len(b.links) + len(b.pages)
+				links, pages, degrees = links+len(b.links), pages+len(b.pages), degrees+len(b.degrees)
 			}
 		}
-		if total == 0 || total > maxPrefetchNodes {
+		if total := links + pages; total == 0 || total > maxPrefetchNodes {
 			return
 		}
 		// Everything this depth needs, in one store round trip.
-		var batch store.Batch
+		batch := store.Batch{IDs: make([]store.ID, 0, links), Pages: make([]store.AdjQuery, 0, pages)}
+		if degrees > 0 {
+			batch.Degrees = make([]store.Degree, 0, degrees)
+		}
 		for _, b := range branches {
 			batch.IDs = append(batch.IDs, b.links...)
 			batch.Pages = append(batch.Pages, b.pages...)
@@ -230,27 +234,30 @@ func hasSubSelections(sel ast.SelectionSet) bool {
 func expand(ctx context.Context, lv level) []*branch {
 	op := graphql.GetOperationContext(ctx)
 	memo := prefetchMemoFor(op)
-	byKind := map[store.Kind][]*store.Node{}
-	for _, n := range lv.nodes {
-		if n != nil {
-			byKind[n.Kind] = append(byKind[n.Kind], n)
-		}
-	}
 	var out []*branch
-	for kind, ns := range byKind {
-		for _, st := range memo.steps(op, lv.sel, kind) {
+	for _, kg := range groupByKind(lv.nodes) {
+		ns := kg.nodes
+		for _, st := range memo.steps(op, lv.sel, kg.kind) {
 			switch st.what {
 			case stepLink:
-				b := &branch{sel: st.sel}
-				for _, n := range ns {
-					b.links = append(b.links, n.Links[st.rel]...)
+				n := 0
+				for _, nd := range ns {
+					n += len(nd.Links[st.rel])
+				}
+				b := &branch{sel: st.sel, links: make([]store.ID, 0, n)}
+				for _, nd := range ns {
+					b.links = append(b.links, nd.Links[st.rel]...)
 				}
 				out = append(out, b)
 				continue
 			case stepCitations:
-				b := &branch{sel: st.sel}
-				for _, n := range ns {
-					for _, c := range n.Citations {
+				n := 0
+				for _, nd := range ns {
+					n += len(nd.Citations)
+				}
+				b := &branch{sel: st.sel, links: make([]store.ID, 0, n)}
+				for _, nd := range ns {
+					for _, c := range nd.Citations {
 						b.links = append(b.links, c.Source)
 					}
 				}
@@ -279,6 +286,7 @@ func expand(ctx context.Context, lv level) []*branch {
 				}
 				q.After, q.First = a, max(n, 1)
 			}
+			b.pages = make([]store.AdjQuery, 0, len(ns))
 			for _, n := range ns {
 				q.ID = n.ID
 				b.pages = append(b.pages, q)
@@ -288,6 +296,50 @@ func expand(ctx context.Context, lv level) []*branch {
 			}
 			out = append(out, b)
 		}
+	}
+	return out
+}
+
+// kindGroup is the nodes of one kind among a level's.
+type kindGroup struct {
+	kind  store.Kind
+	nodes []*store.Node
+}
+
+// groupByKind splits nodes by kind, kinds in the order they first appear, nil nodes left out. A
+// level is most often of one kind: then its nodes are returned as they are (nil-free).
+func groupByKind(nodes []*store.Node) []kindGroup {
+	var first store.Kind
+	one := true
+	for i, n := range nodes {
+		if n == nil {
+			one = false
+			break
+		}
+		if i == 0 {
+			first = n.Kind
+		} else if n.Kind != first {
+			one = false
+			break
+		}
+	}
+	if one {
+		if len(nodes) == 0 {
+			return nil
+		}
+		return []kindGroup{{first, nodes}}
+	}
+	var out []kindGroup
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		i := slices.IndexFunc(out, func(g kindGroup) bool { return g.kind == n.Kind })
+		if i < 0 {
+			out = append(out, kindGroup{kind: n.Kind})
+			i = len(out) - 1
+		}
+		out[i].nodes = append(out[i].nodes, n)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ package loaders
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,11 +91,18 @@ func (l *Loaders) lazy() *Loaders {
 func (l *Loaders) remember(res store.BatchResult, asked []store.ID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	found := 0
 	for _, id := range asked {
-		l.nodeMemo[id] = res.Nodes[id]
-	}
-	for id, n := range res.Nodes {
+		n, ok := res.Nodes[id]
 		l.nodeMemo[id] = n
+		if ok {
+			found++
+		}
+	}
+	if found < len(res.Nodes) { // records answered beyond those asked for
+		for id, n := range res.Nodes {
+			l.nodeMemo[id] = n
+		}
 	}
 	for q, p := range res.Pages {
 		l.pageMemo[q] = p
@@ -120,22 +128,38 @@ func (l *Loaders) missing(b store.Batch) store.Batch {
 	return m
 }
 
-// unseen returns the keys that are not in memo (nor skipped), each once.
+// unseen returns the keys that are not in memo (nor skipped), each once. Up to smallBatch keys
+// are told apart by comparing them with those kept so far, more with a set.
 func unseen[K comparable, V any](keys []K, memo map[K]V, skip func(K) bool) []K {
 	var out []K
 	var seen map[K]bool
 	for _, k := range keys {
-		if _, ok := memo[k]; ok || (skip != nil && skip(k)) || seen[k] {
+		if _, ok := memo[k]; ok || (skip != nil && skip(k)) {
 			continue
 		}
-		if seen == nil {
+		if seen != nil {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		} else if slices.Contains(out, k) {
+			continue
+		} else if len(out) == smallBatch {
 			seen = make(map[K]bool, len(keys))
+			for _, o := range out {
+				seen[o] = true
+			}
+			seen[k] = true
 		}
-		seen[k] = true
+		if out == nil {
+			out = make([]K, 0, min(len(keys), 2*smallBatch))
+		}
 		out = append(out, k)
 	}
 	return out
 }
+
+const smallBatch = 16
 
 // Fetch reads whatever of b the operation has not read yet, in one store round trip and without
 // waiting: for callers that hold a whole batch (a level of a prefetch, a batch resolver's list
