@@ -243,19 +243,38 @@ func (c *nodeCache) len() int {
 }
 
 // reader is one read transaction of the read paths, with the cache epoch taken before it began.
+// Its Badger transaction is opened by the first read the cache does not answer (tx), so a round
+// trip answered from the cache costs no transaction: Badger's read timestamp and its watermark
+// are not touched. The epoch is taken before, so the rule of nodeCache holds the same.
 type reader struct {
-	txn   *badger.Txn
+	db    *badger.DB
+	txn   *badger.Txn // nil until tx
 	cache *nodeCache
 	epoch uint64
 }
 
-// read runs fn in one read transaction (one round trip, see Calls) with cached record reads.
+// tx returns the reader's Badger transaction, opened on first use.
+func (r *reader) tx() *badger.Txn {
+	if r.txn == nil {
+		r.txn = r.db.NewTransaction(false)
+	}
+	return r.txn
+}
+
+// read runs fn in one read transaction (one round trip, see Calls; it counts whether or not the
+// cache answered all of it) with cached record reads.
 func (s *Store) read(fn func(r *reader) error) error {
-	r := &reader{cache: s.cache, epoch: s.cache.epoch.Load()}
-	return s.view(func(txn *badger.Txn) error {
-		r.txn = txn
-		return fn(r)
-	})
+	s.calls.Add(1)
+	if s.db.IsClosed() {
+		return badger.ErrDBClosed // as Badger's View answers
+	}
+	r := &reader{db: s.db, cache: s.cache, epoch: s.cache.epoch.Load()}
+	defer func() {
+		if r.txn != nil {
+			r.txn.Discard()
+		}
+	}()
+	return fn(r)
 }
 
 // node returns a record, from the cache when it is there; the result must not be modified.
@@ -263,7 +282,7 @@ func (r *reader) node(id ID) (*Node, error) {
 	if n := r.cache.get(id); n != nil {
 		return n, nil
 	}
-	n, err := getNode(r.txn, id)
+	n, err := getNode(r.tx(), id)
 	if err == nil {
 		r.cache.put(r.epoch, n)
 	}

@@ -33,3 +33,55 @@ func TestCacheFoldedNames(t *testing.T) {
 		t.Error("a disabled cache kept folded names")
 	}
 }
+
+// A round trip the cache answers whole opens no Badger transaction; one it does not answer opens
+// one, and reads through it; the call is counted either way (Calls). A closed store still
+// refuses reads.
+func TestReaderOpensItsTransactionOnMiss(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := &Node{Kind: KindOrganization, Key: "asmex", Name: "ASMEX"}
+	if err := s.Update(func(tx *Tx) error {
+		if org.ID, err = tx.NewID(org.Kind); err != nil {
+			return err
+		}
+		return tx.Put(org)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	members := AdjQuery{ID: org.ID, Rel: RelOrganization, Kind: KindPosition, First: 10}
+	opened := func() bool {
+		t.Helper()
+		var txn bool
+		if err := s.read(func(r *reader) error {
+			n, err := r.node(org.ID)
+			if err == nil && n.Name != "ASMEX" {
+				t.Errorf("read %q", n.Name)
+			}
+			if err == nil {
+				err = r.adjacent([]AdjQuery{members}, true, map[AdjQuery]AdjPage{})
+			}
+			txn = r.txn != nil
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return txn
+	}
+	if !opened() {
+		t.Error("the first read (nothing cached) opened no transaction")
+	}
+	before := s.Calls()
+	if opened() {
+		t.Error("a read the cache answers whole opened a transaction")
+	}
+	if s.Calls() != before+1 {
+		t.Errorf("Calls went from %d to %d for one round trip", before, s.Calls())
+	}
+	s.Close()
+	if _, err := s.GetMany([]ID{org.ID}); err == nil {
+		t.Error("a closed store answered a read")
+	}
+}

@@ -213,7 +213,7 @@ func (s *Store) GetRefs(refs []string) ([]*Node, error) {
 	out := make([]*Node, len(refs))
 	err := s.read(func(r *reader) error {
 		for i, ref := range refs {
-			id, _, err := resolveRef(r.txn, ref)
+			id, _, err := resolveRef(r.tx(), ref)
 			if err != nil {
 				return err
 			}

@@ -87,7 +87,7 @@ func (s *Store) GetByKey(key string) (*Node, error) {
 				return nil
 			}
 		}
-		id, err := lookupFolded(r.txn, key)
+		id, err := lookupFolded(r.tx(), key)
 		if err == nil {
 			n, err = r.node(id)
 		}
@@ -188,7 +188,7 @@ func (r *reader) adjacent(qs []AdjQuery, withNodes bool, out map[AdjQuery]AdjPag
 		page, cached := r.cache.page(q)
 		if !cached {
 			if it == nil {
-				it = r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+				it = r.tx().NewIterator(badger.IteratorOptions{PrefetchValues: false})
 			}
 			page = readPage(it, q)
 			r.cache.putPage(r.epoch, q, page)
@@ -253,7 +253,7 @@ func (r *reader) degrees(ds []Degree, out map[Degree]int) error {
 		if d.Out {
 			dir = dirOut
 		}
-		n, err := readUint(r.txn, countKey(d.ID, dir, d.Rel, d.Kind))
+		n, err := readUint(r.tx(), countKey(d.ID, dir, d.Rel, d.Kind))
 		if err != nil {
 			return err
 		}
@@ -414,7 +414,7 @@ func (s *Store) SearchNames(text string, kinds []Kind, first int) ([]NameHit, er
 		}
 	}
 	err := s.read(func(r *reader) error {
-		it := r.txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+		it := r.tx().NewIterator(badger.IteratorOptions{PrefetchValues: false})
 		defer it.Close()
 		read := 0
 		// Exact and prefix matches: names starting with the query.

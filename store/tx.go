@@ -372,7 +372,7 @@ func readUint(txn *badger.Txn, key []byte) (uint64, error) {
 
 // Read runs fn in one read-only transaction (one round trip). Tx's write methods fail inside it.
 func (s *Store) Read(fn func(tx *Tx) error) error {
-	return s.read(func(r *reader) error { return fn(&Tx{s: s, txn: r.txn, reader: r}) })
+	return s.read(func(r *reader) error { return fn(&Tx{s: s, txn: r.tx(), reader: r}) })
 }
 
 // Exists reports whether a record with that id exists.
