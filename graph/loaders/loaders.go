@@ -256,8 +256,11 @@ func (l *Loaders) Node(ctx context.Context, id store.ID) (*store.Node, error) {
 	if id.IsZero() {
 		return nil, nil
 	}
-	if ns, ok := l.nodesFromMemo([]store.ID{id}); ok {
-		return ns[0], nil
+	l.mu.Lock()
+	n, ok := l.nodeMemo[id]
+	l.mu.Unlock()
+	if ok {
+		return n, nil
 	}
 	n, err := l.lazy().nodes.Load(ctx, id)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
