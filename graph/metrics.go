@@ -126,7 +126,7 @@ func NewMetrics(s *store.Store, ix *textindex.Index) *Metrics {
 	if s != nil {
 		reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kgql_store_read_calls_total",
-				Help: "Store read round trips (read transactions)."}, func() float64 { return float64(s.Calls()) }),
+				Help: "Store read round trips (batches of reads; one the read cache answers whole opens no Badger transaction)."}, func() float64 { return float64(s.Calls()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kgql_store_cache_hits_total",
 				Help: "Record lookups answered by the store's read cache."}, func() float64 { h, _ := s.CacheStats(); return float64(h) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kgql_store_cache_misses_total",

@@ -396,8 +396,9 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Calls returns how many read round trips (read transactions) the store has served. Tests use it
-// to prove that a query's cost is bounded by its depth, not by the number of objects.
+// Calls returns how many read round trips the store has served (each one read transaction, opened
+// only if the read cache does not answer all of it). Tests use it to prove that a query's cost is
+// bounded by its depth, not by the number of objects.
 func (s *Store) Calls() int64 { return s.calls.Load() }
 
 // WriteStats returns how many write transactions the store has run (Update, UpdateLocked),
