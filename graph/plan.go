@@ -270,19 +270,23 @@ func newByDirectives[V any](oc *graphql.OperationContext) *byDirectives[V] {
 // get returns the value for the operation's variables, made by build (under the lock) the first
 // time.
 func (e *byDirectives[V]) get(variables map[string]any, build func() V) V {
-	var key strings.Builder
-	for _, v := range e.vars { // Boolean values (validated)
-		fmt.Fprintf(&key, "%s=%v;", v, variables[v])
+	key := ""
+	if len(e.vars) > 0 {
+		var b strings.Builder
+		for _, v := range e.vars { // Boolean values (validated)
+			fmt.Fprintf(&b, "%s=%v;", v, variables[v])
+		}
+		key = b.String()
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	v, ok := e.m[key.String()]
+	v, ok := e.m[key]
 	if !ok {
 		if len(e.m) >= maxPlansPerOp {
 			clear(e.m)
 		}
 		v = build()
-		e.m[key.String()] = v
+		e.m[key] = v
 	}
 	return v
 }
@@ -441,7 +445,7 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 			}
 		}
 	}
-	fv := &planFieldValues{vals: vals}
+	var fv *planFieldValues
 	if fp.child != nil { // one object type: its group holds at most this many objects
 		n := len(vals)
 		if fp.kind == kindList {
@@ -454,7 +458,14 @@ func (r *planRun) read(fp *fieldPlan, objs []any) *planFieldValues {
 				}
 			}
 		}
-		fv.child = &planGroup{sp: fp.child, objs: make([]any, 0, n)}
+		both := &struct { // one allocation for the values and their group
+			fv planFieldValues
+			g  planGroup
+		}{planFieldValues{vals: vals}, planGroup{sp: fp.child, objs: make([]any, 0, n)}}
+		fv = &both.fv
+		fv.child = &both.g
+	} else {
+		fv = &planFieldValues{vals: vals}
 	}
 	add := func(v any) {
 		if fp.child != nil {

@@ -164,12 +164,14 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 		return // only scalars asked for (a point lookup): nothing below to read
 	}
 	l := loaders.For(ctx)
+	op := graphql.GetOperationContext(ctx)
+	memo := prefetchMemoFor(op)
 	cur := []level{{nodes, sel}}
 	for depth := 0; depth < maxPrefetchDepth && len(cur) > 0; depth++ {
 		var branches []*branch
 		links, pages, degrees := 0, 0, 0
 		for _, lv := range cur {
-			bs := expand(ctx, lv)
+			bs := expand(op, memo, lv)
 			branches = append(branches, bs...)
 			for _, b := range bs {
 				links, pages, degrees = links+len(b.links), pages+len(b.pages), degrees+len(b.degrees)
@@ -191,7 +193,7 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 		if err := l.Fetch(batch); err != nil {
 			return // the resolvers will meet and report the error
 		}
-		var next []level
+		next := make([]level, 0, len(branches))
 		for _, b := range branches {
 			if len(b.sel) == 0 {
 				continue
@@ -202,6 +204,11 @@ func prefetch(ctx context.Context, nodes []*store.Node, sel ast.SelectionSet) {
 				if err != nil {
 					return
 				}
+				n := 0
+				for _, p := range pages {
+					n += len(p.Nodes)
+				}
+				ns = make([]*store.Node, 0, n)
 				for _, p := range pages {
 					ns = append(ns, p.Nodes...)
 				}
@@ -231,9 +238,7 @@ func hasSubSelections(sel ast.SelectionSet) bool {
 // expand lists the branches below one level: one per selected field that links to records, lists
 // neighbours, or cites sources. What a selection set asks of one kind comes from expandSteps,
 // collected once per operation; only the arguments are read again (they may be variables).
-func expand(ctx context.Context, lv level) []*branch {
-	op := graphql.GetOperationContext(ctx)
-	memo := prefetchMemoFor(op)
+func expand(op *graphql.OperationContext, memo *prefetchMemo, lv level) []*branch {
 	var out []*branch
 	for _, kg := range groupByKind(lv.nodes) {
 		ns := kg.nodes
